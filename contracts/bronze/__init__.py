@@ -1,0 +1,1 @@
+"""Bronze contracts: one Pandera model per vendor object, versioned (``...V1``)."""

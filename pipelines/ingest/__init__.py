@@ -1,0 +1,1 @@
+"""Ingest: landing files to contract-checked bronze and quarantine."""

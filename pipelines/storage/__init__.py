@@ -1,0 +1,1 @@
+"""Storage of record (Delta Lake) and the analysts' DuckDB catalog over it."""

@@ -1,0 +1,127 @@
+"""Thin Delta Lake helpers: one place that knows how frames become Delta commits.
+
+Frames are written as Arrow with plain (large) strings, never ``string_view``, so DuckDB and Spark read them.
+Every helper takes a table URI: a local folder by default, an object-store URI (``s3://...``) works the same
+with ``storage_options``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import polars as pl
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+
+__all__ = ["DeltaStore", "TableRef"]
+
+
+@dataclass(frozen=True, slots=True)
+class TableRef:
+    """A table and the Delta version read or written, as lineage records it."""
+
+    table: str
+    version: int | None
+
+
+def _plain_strings(table: pa.Table) -> pa.Table:
+    fields = []
+    for f in table.schema:
+        t = f.type
+        if pa.types.is_string_view(t) or pa.types.is_string(t):
+            t = pa.large_string()
+        elif pa.types.is_list(t) or pa.types.is_large_list(t):
+            inner = t.value_type
+            if pa.types.is_string_view(inner) or pa.types.is_string(inner):
+                t = pa.large_list(pa.large_string())
+        fields.append(pa.field(f.name, t, f.nullable))
+    return table.cast(pa.schema(fields))
+
+
+@dataclass(frozen=True)
+class DeltaStore:
+    """Delta tables under one lakehouse root, addressed as ``"<layer>.<name>"`` (``"bronze.salesforce_lead"``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = DeltaStore(tempfile.mkdtemp())
+    >>> store.append("audit.example", pl.DataFrame({"a": [1]}))
+    0
+    >>> store.read("audit.example")["a"].to_list()
+    [1]
+    """
+
+    root: str
+    storage_options: Mapping[str, str] | None = None
+
+    def uri(self, table: str) -> str:
+        layer, _, name = table.partition(".")
+        if not name:
+            msg = f"table name {table!r} must be '<layer>.<name>', e.g. 'bronze.salesforce_lead'"
+            raise ValueError(msg)
+        return f"{self.root.rstrip('/')}/{layer}/{name}"
+
+    def _options(self) -> dict[str, str] | None:
+        return dict(self.storage_options) if self.storage_options else None
+
+    def table(self, table: str) -> DeltaTable | None:
+        try:
+            return DeltaTable(self.uri(table), storage_options=self._options())
+        except TableNotFoundError:
+            return None
+
+    def version(self, table: str) -> int | None:
+        dt = self.table(table)
+        return None if dt is None else dt.version()
+
+    def append(self, table: str, frame: pl.DataFrame) -> int | None:
+        """Append ``frame`` as one commit; returns the new version (no commit for an empty frame)."""
+        if frame.height == 0 and self.table(table) is not None:
+            return self.version(table)
+        write_deltalake(self.uri(table), _plain_strings(frame.to_arrow()), mode="append", schema_mode="merge",
+                        storage_options=self._options())
+        return self.version(table)
+
+    def read(self, table: str, *, columns: Iterable[str] | None = None,
+             version: int | None = None) -> pl.DataFrame:
+        dt = self.table(table)
+        if dt is None:
+            msg = f"Delta table {table} does not exist yet at {self.uri(table)}; materialize it first"
+            raise FileNotFoundError(msg)
+        if version is not None:
+            dt.load_as_version(version)
+        arrow = dt.to_pyarrow_table(columns=list(columns) if columns is not None else None)
+        return pl.from_arrow(arrow)  # type: ignore[return-value]
+
+    def read_or_empty(self, table: str, schema: pl.Schema, *, columns: Iterable[str] | None = None) -> pl.DataFrame:
+        if self.table(table) is None:
+            frame = schema.to_frame()
+            return frame.select(list(columns)) if columns is not None else frame
+        return self.read(table, columns=columns)
+
+    def delete_where_in(self, table: str, column: str, values: Iterable[str]) -> int:
+        """Delete rows whose ``column`` is one of ``values`` (crash leftovers); returns rows deleted."""
+        vals = sorted(set(values))
+        dt = self.table(table)
+        if dt is None or not vals:
+            return 0
+        quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in vals)
+        metrics = dt.delete(f"{column} IN ({quoted})")
+        return int(metrics.get("num_deleted_rows", 0))
+
+    def files(self, table: str) -> list[str]:
+        dt = self.table(table)
+        return [] if dt is None else dt.file_uris()
+
+    def tables(self) -> list[str]:
+        """Every Delta table under the root, as ``layer.name`` (local roots only)."""
+        from pathlib import Path
+
+        root = Path(self.root)
+        if not root.exists():
+            return []
+        found = [f"{p.parent.parent.name}.{p.parent.name}" for p in root.glob("*/*/_delta_log")]
+        return sorted(found)

@@ -47,6 +47,23 @@ class Settings(BaseSettings):
         return self.lakehouse_root or str(self.home / "var" / "lakehouse")
 
     @property
+    def dagster_home(self) -> Path:
+        """DAGSTER_HOME: run history lives here; its dagster.yaml links to the repo's ``dagster.yaml``."""
+        return self.home / "var" / "dagster"
+
+    def prepare_dagster_home(self) -> Path:
+        """Create DAGSTER_HOME with a link to ``dagster.yaml`` (the home's own, else the one shipped here)."""
+        home = self.dagster_home
+        home.mkdir(parents=True, exist_ok=True)
+        link = home / "dagster.yaml"
+        config = self.home / "dagster.yaml"
+        if not config.exists():
+            config = Path(__file__).resolve().parents[1] / "dagster.yaml"
+        if not link.exists():
+            link.symlink_to(config.resolve())
+        return home.resolve()
+
+    @property
     def catalog_file(self) -> Path:
         return self.catalog_path or self.home / "var" / "catalog.duckdb"
 

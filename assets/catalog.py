@@ -1,0 +1,28 @@
+"""The analysts' DuckDB catalog over every Delta table, refreshed after the tables it exposes."""
+
+
+import dagster as dg
+
+from assets.bronze import bronze_assets
+from assets.resources import Lakehouse
+from pipelines.storage.catalog import refresh_catalog
+
+__all__ = ["analyst_catalog"]
+
+
+@dg.asset(
+    key=dg.AssetKey(["catalog", "analyst_catalog"]),
+    group_name="catalog",
+    kinds={"duckdb"},
+    deps=[a.key for a in bronze_assets],
+    description="DuckDB file with one view per Delta table (bronze, quarantine, audit) under its layer as "
+                "schema; open it read-only from the duckdb CLI or Python while runs write.",
+)
+def analyst_catalog(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:
+    snapshot, replaced = refresh_catalog(lakehouse.store, lakehouse.catalog)
+    context.log.info(f"catalog {'rebuilt' if replaced else 'unchanged'}: {len(snapshot.versions)} tables")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(lakehouse.catalog)),
+        "tables": dg.MetadataValue.json(snapshot.versions),
+        "replaced": replaced,
+    })

@@ -1,0 +1,34 @@
+"""The handoff code location: every asset, check, job, schedule and resource. The only place Dagster is wired."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.bronze import bronze_assets
+from assets.catalog import analyst_catalog
+from assets.quality import bronze_quality_checks
+from assets.resources import Lakehouse
+
+__all__ = ["defs", "INGEST_JOB"]
+
+INGEST_JOB = "ingest_job"
+
+ingest_job = dg.define_asset_job(
+    INGEST_JOB,
+    selection=dg.AssetSelection.groups("bronze", "catalog"),
+    description="Landing files to bronze and quarantine, GX checks, then the analysts' catalog.",
+)
+
+ingest_schedule = dg.ScheduleDefinition(
+    name="ingest_hourly", job=ingest_job, cron_schedule="7 * * * *",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+
+defs = dg.Definitions(
+    assets=[*bronze_assets, analyst_catalog],
+    asset_checks=bronze_quality_checks,
+    jobs=[ingest_job],
+    schedules=[ingest_schedule],
+    resources={"lakehouse": Lakehouse.from_settings()},
+    executor=dg.in_process_executor,
+)

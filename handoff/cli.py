@@ -1,0 +1,106 @@
+"""The ``handoff`` command line: every user-facing command joins here."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from handoff.settings import get_settings
+
+app = typer.Typer(help="handoff: marketing's leads to sales, fast, explained, governed.", no_args_is_help=True)
+world_app = typer.Typer(help="Synthetic sample worlds in the vendors' export formats.", no_args_is_help=True)
+app.add_typer(world_app, name="world")
+console = Console()
+
+DEFAULT_PERSONS = 5_000
+
+
+@world_app.command("generate")
+def world_generate(
+    out: Annotated[Path | None, typer.Option(help="folder for landing/ and truth/ (default: data/)")] = None,
+    persons: Annotated[int, typer.Option(min=1_000, max=1_000_000)] = DEFAULT_PERSONS,
+    seed: Annotated[int, typer.Option()] = 7,
+    bad_row_rate: Annotated[float, typer.Option(min=0.0, max=0.5)] = 0.005,
+    drift: Annotated[bool, typer.Option(help="add a drifted file and a file missing a column")] = True,
+) -> None:
+    """Write a coherent synthetic B2B world into a landing zone, ground truth beside it."""
+    from handoff.world import generate_world
+
+    target = out or get_settings().landing_dir.parent
+    summary = generate_world(target, persons=persons, seed=seed, bad_row_rate=bad_row_rate, drift=drift,
+                             progress=True)
+    rows = sum(summary.files.values())
+    console.print(f"[green]world[/green]: {summary.persons:,} persons, {summary.accounts:,} accounts, "
+                  f"{len(summary.files)} files, {rows:,} rows in {summary.seconds:.1f} s → {summary.landing_dir}")
+
+
+@app.command("run")
+def run(
+    persons: Annotated[int, typer.Option(help="persons in the sample world made when landing is empty")] =
+    DEFAULT_PERSONS,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """The main job: make a sample world if the landing zone is empty, materialize everything, summarise."""
+    settings = get_settings()
+    landing = settings.landing_dir
+    if not landing.exists() or not any(landing.rglob("*.*")):
+        console.print(f"landing zone {landing} is empty: generating a sample world ({persons:,} persons)")
+        world_generate(out=landing.parent, persons=persons, seed=seed, bad_row_rate=0.005, drift=True)
+    from assets.definitions import INGEST_JOB
+    from assets.runner import run_job
+
+    ok = run_job(INGEST_JOB, dagster_home=settings.prepare_dagster_home())
+    summary()
+    if not ok:
+        console.print("[red]the run failed[/red]: open the Dagster UI (`handoff ui`) for the failing step's logs")
+        raise typer.Exit(1)
+
+
+@app.command("summary")
+def summary() -> None:
+    """Rows per table, quarantined rows per reason, and every landing file's outcome."""
+    from pipelines.storage.delta import DeltaStore
+    from pipelines.summary import summarize
+
+    s = summarize(DeltaStore(get_settings().lakehouse_uri))
+    t = Table(title="Tables (Delta, storage of record)")
+    for col in ("table", "rows", "version"):
+        t.add_column(col, justify="right" if col != "table" else "left")
+    for r in s.tables.iter_rows():
+        t.add_row(r[0], f"{r[1]:,}", str(r[2]))
+    console.print(t)
+    q = Table(title="Quarantined rows per reason")
+    for col in ("contract", "reason", "rows"):
+        q.add_column(col)
+    for r in s.quarantine_by_reason.iter_rows():
+        q.add_row(r[0], r[1], f"{r[2]:,}")
+    console.print(q)
+    rejected = s.files.filter(s.files["status"] == "rejected")
+    for r in rejected.iter_rows(named=True):
+        console.print(f"[red]rejected[/red] {r['message']}")
+    loaded = s.files.height - rejected.height
+    console.print(f"files: {loaded} loaded, {rejected.height} rejected; raw rows = bronze + quarantined per file: "
+                  f"{'[green]yes[/green]' if s.balanced else '[red]NO[/red]'}")
+
+
+@app.command("ui")
+def ui(port: Annotated[int, typer.Option()] = 3000) -> None:
+    """Open the Dagster UI (webserver + daemon) on this instance: http://127.0.0.1:PORT."""
+    settings = get_settings()
+    home = settings.home.resolve()
+    env = {**os.environ, "DAGSTER_HOME": str(settings.prepare_dagster_home()), "DAGSTER_DISABLE_TELEMETRY": "1"}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+    dagster = Path(sys.executable).with_name("dagster")
+    os.execve(dagster, [str(dagster), "dev", "-w", str(home / "workspace.yaml"), "-p", str(port)], env)
+
+
+if __name__ == "__main__":
+    app()

@@ -59,7 +59,7 @@ def _build(contract: BronzeContract) -> dg.AssetsDefinition:
     def _bronze(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:
         started = dt.datetime.now(dt.UTC)
         store = lakehouse.store
-        report = ingest_bronze(contract, store=store, landing_root=lakehouse.landing, run_id=context.run_id,
+        report = ingest_bronze(contract, store=store, landing_root=lakehouse.landing, run_id=context.run.run_id,
                                now=started)
         for message in report.messages:
             context.log.info(message)
@@ -69,7 +69,7 @@ def _build(contract: BronzeContract) -> dg.AssetsDefinition:
         if report.changed:
             outputs = {t: (report.versions_before[t], report.versions_after[t]) for t in report.versions_after}
             row = lineage_row(
-                run_id=context.run_id, asset=key.to_user_string(), contract=contract.name,
+                run_id=context.run.run_id, asset=key.to_user_string(), contract=contract.name,
                 inputs={f"landing/{rel}": None for rel in [*report.files_loaded, *report.files_rejected]},
                 outputs=outputs, rows_in=report.rows_raw, rows_out=report.rows_bronze,
                 rows_quarantined=report.rows_quarantined, started_at=started,

@@ -9,7 +9,7 @@ from assets.catalog import analyst_catalog
 from assets.quality import bronze_quality_checks
 from assets.resources import Lakehouse
 
-__all__ = ["defs", "INGEST_JOB"]
+__all__ = ["defs", "build_definitions", "INGEST_JOB"]
 
 INGEST_JOB = "ingest_job"
 
@@ -24,11 +24,18 @@ ingest_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
 
-defs = dg.Definitions(
-    assets=[*bronze_assets, analyst_catalog],
-    asset_checks=bronze_quality_checks,
-    jobs=[ingest_job],
-    schedules=[ingest_schedule],
-    resources={"lakehouse": Lakehouse.from_settings()},
-    executor=dg.in_process_executor,
-)
+
+
+def build_definitions(lakehouse: Lakehouse) -> dg.Definitions:
+    """The code location bound to ``lakehouse`` (tests bind temporary folders; production reads settings)."""
+    return dg.Definitions(
+        assets=[*bronze_assets, analyst_catalog],
+        asset_checks=bronze_quality_checks,
+        jobs=[ingest_job],
+        schedules=[ingest_schedule],
+        resources={"lakehouse": lakehouse},
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(Lakehouse.from_settings())

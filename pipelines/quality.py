@@ -17,6 +17,8 @@ from contracts.quality import Expectation
 
 __all__ = ["CheckOutcome", "run_suite", "columns_needed"]
 
+_CONTEXT = None  # one ephemeral GX context per process: creating one costs a temporary docs folder
+
 
 @dataclass(frozen=True)
 class CheckOutcome:
@@ -47,11 +49,15 @@ def run_suite(frame: pl.DataFrame, suite: dict[str, list[Expectation]], *, name:
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    global _CONTEXT
     now = now or dt.datetime.now(dt.UTC)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_pandas(name=f"{name}_source")
-    batch_def = source.add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("whole")
+    if _CONTEXT is None:
+        _CONTEXT = gx.get_context(mode="ephemeral")
+        _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = _CONTEXT.data_sources.add_or_update_pandas(name=f"{name}_source")
+    asset = source.get_asset(name) if name in source.get_asset_names() else source.add_dataframe_asset(name=name)
+    batch_def = (asset.get_batch_definition("whole") if "whole" in [b.name for b in asset.batch_definitions]
+                 else asset.add_batch_definition_whole_dataframe("whole"))
     pdf = frame.select(columns_needed(suite)).to_pandas()
     batch = batch_def.get_batch(batch_parameters={"dataframe": pdf})
 

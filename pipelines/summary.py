@@ -7,7 +7,6 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.ingest.bronze import MANIFEST, QUARANTINE
-from pipelines.lineage import LINEAGE
 from pipelines.storage.delta import DeltaStore
 
 __all__ = ["LakehouseSummary", "summarize"]
@@ -42,5 +41,4 @@ def summarize(store: DeltaStore) -> LakehouseSummary:
                                      "rows_bronze": pl.Int64, "rows_quarantined": pl.Int64, "message": pl.String})
     parsed = files.filter(pl.col("rows_raw").is_not_null())
     balanced = bool((parsed["rows_raw"] == parsed["rows_bronze"] + parsed["rows_quarantined"]).all())
-    _ = LINEAGE
     return LakehouseSummary(tables, by_reason, files, balanced)

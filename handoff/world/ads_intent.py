@@ -117,7 +117,7 @@ _SIZE_EDGES = np.array([10, 50, 200, 500, 1000, 5000, 10000])
 _LI_SIZES = ["1-10", "11-50", "51-200", "201-500", "501-1000", "1001-5000", "5001-10000", "10001+"]
 
 
-def linkedin(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps: pl.DataFrame,
+def linkedin(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps: pl.DataFrame, clock: Clock,
              as_of: str) -> Table:
     sel = np.flatnonzero(p["in_linkedin"].to_numpy())
     sel = np.concatenate([sel, sel[rng.random(sel.size) < 0.1]])  # some people submit twice
@@ -131,6 +131,14 @@ def linkedin(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps
     camp = np.where(ft_social & ~repeat, ft, social[rng.integers(0, social.size, size=n)])
     t = pick_campaign_times(rng, camps, camp)
     t = np.where(ft_social & ~repeat, p["t_first"].to_numpy()[sel], np.maximum(t, p["t_first"].to_numpy()[sel]))
+    # fresh submissions: a few forms on the running paid-social campaign in the last day
+    running = social[camps["active_end"].to_numpy()[social] >= clock.end]
+    if running.size and n:
+        k = min(n, max(2, n // 100))
+        pick = rng.choice(n, size=k, replace=False)
+        camp[pick] = running[0]
+        t[pick] = np.maximum(clock.end - rng.integers(0, 20 * 3600, size=k), p["t_first"].to_numpy()[sel][pick] + 60)
+        t = np.minimum(t, clock.end)
     acct = p["acct_row"].to_numpy()[sel]
     emp = np.where(acct >= 0, acc["employees"].to_numpy()[np.maximum(acct, 0)], 1)
     size = null_where(lit_series(_LI_SIZES, np.searchsorted(_SIZE_EDGES, emp, side="left")), rng.random(n) < 0.2)

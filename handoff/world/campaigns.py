@@ -47,6 +47,11 @@ def make_campaigns(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFra
     start_day = rng.integers(0, (clock.end - clock.start) // DAY - 10, size=n)
     start = clock.start - clock.start % DAY + DAY + start_day * DAY  # midnight UTC dates inside the window
     dur_days = rng.integers(14, 121, size=n)
+    # the first campaign of each type is still running at as_of (fresh data for every channel)
+    window_days = (clock.end - clock.start) // DAY
+    k = len(TYPES)
+    start_day[:k] = rng.integers(window_days - 75, window_days - 20, size=k)
+    dur_days[:k] = window_days - start_day[:k] + rng.integers(10, 60, size=k)
     end = start + dur_days * DAY - DAY
     active_end = np.minimum(end + DAY - 1, clock.end)
     theme = rng.integers(0, len(THEMES), size=n)

@@ -138,10 +138,12 @@ def ts_z(sec: np.ndarray, millis: np.ndarray | None = None) -> pl.Series:
     return _dt(sec).dt.strftime("%Y-%m-%dT%H:%M:%S.") + ms + "Z"
 
 
-def ts_offset(sec: np.ndarray, offset_min: np.ndarray) -> pl.Series:
-    """Local time with explicit offset: 2026-11-20T09:03:11-05:00 (offset 0 -> +00:00)."""
+def ts_offset(sec: np.ndarray, offset_min: np.ndarray, millis: np.ndarray | None = None) -> pl.Series:
+    """Local time with explicit offset: 2026-11-20T09:03:11-05:00 (offset 0 -> +00:00), optional .mmm."""
     off = np.asarray(offset_min, dtype=np.int64)
     local = _dt(np.asarray(sec, dtype=np.int64) + off * 60).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    if millis is not None:
+        local = local + "." + pl.Series(np.asarray(millis, dtype=np.int64)).cast(pl.String).str.zfill(3)
     sign = pl.Series(np.where(off < 0, "-", "+"))
     a = np.abs(off)
     hh = pl.Series(a // 60).cast(pl.String).str.zfill(2)
@@ -208,6 +210,23 @@ def choice(rng: np.random.Generator, n: int, p: list[float] | np.ndarray) -> np.
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def recent_tail(rng: np.random.Generator, t: np.ndarray, clock: Clock, *, lo: np.ndarray | int | None = None,
+                eligible: np.ndarray | None = None, frac: float = 0.01, min_n: int = 3,
+                window: int = 20 * HOUR) -> np.ndarray:
+    """Move a few values into the last hours before as_of (every real extract has fresh changes)."""
+    t = np.asarray(t, dtype=np.int64).copy()
+    pool = np.arange(t.size) if eligible is None else np.flatnonzero(eligible)
+    if pool.size == 0:
+        return t
+    k = min(pool.size, max(min_n, int(frac * t.size)))
+    pick = rng.choice(pool, size=k, replace=False)
+    new = clock.end - rng.integers(0, window, size=k)
+    if lo is not None:
+        new = np.maximum(new, np.broadcast_to(np.asarray(lo, dtype=np.int64), t.shape)[pick])
+    t[pick] = np.minimum(new, clock.end)
+    return t
 
 
 def early_times(rng: np.random.Generator, lo: np.ndarray, hi: int | np.ndarray, power: float = 1.6) -> np.ndarray:

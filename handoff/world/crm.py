@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from .core import (DAY, HOUR, Clock, bool_str, date_str, int_str, lit_series, money, null_where, sf_ids, ts_sf,
-                   where)
+from .core import (DAY, HOUR, Clock, bool_str, date_str, int_str, lit_series, money, null_where, recent_tail,
+                   sf_ids, ts_sf, where)
 from . import noise
 from .noise import website
 from .roster import Team
@@ -22,6 +22,7 @@ def accounts(rng: np.random.Generator, acc: pl.DataFrame, team: Team, crm: Crm, 
     n = sel.size
     created = crm.acct_created[sel]
     modified = np.minimum(created + (rng.random(n) * (clock.end - created)).astype(np.int64), clock.end)
+    modified = recent_tail(rng, modified, clock, lo=created)
     parent = a["parent_row"].to_numpy()
     city_idx = a["city_idx"].to_numpy()
     df = pl.DataFrame({
@@ -106,6 +107,9 @@ def tasks(rng: np.random.Generator, p: pl.DataFrame, team: Team, crm: Crm, clock
     t = start[ent] + cs - np.repeat(cs[np.cumsum(k) - k], k)
     keep = t <= clock.end
     ent, step, t = ent[keep], step[keep], t[keep]
+    last = np.ones(ent.size, dtype=bool)
+    last[:-1] = ent[1:] != ent[:-1]
+    t = recent_tail(rng, t, clock, eligible=last & (step > 0) if (last & (step > 0)).any() else last)
     n = ent.size
     pr = who_row[ent]
     contact = is_contact[ent]

@@ -7,7 +7,8 @@ import polars as pl
 
 from . import defects, noise, web
 from . import lexicon as lx
-from .core import HOUR, Clock, early_times, hex_ids, lit_series, null_where, stream, ts_offset, uuid_like, where
+from .core import (HOUR, Clock, early_times, hex_ids, lit_series, null_where, recent_tail, stream, ts_offset,
+                   uuid_like, where)
 from .writer import Sink
 
 LINES_PER_FILE = 50_000
@@ -116,7 +117,7 @@ def build_events(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, c
     }).to_struct("context")
     return ev.with_columns(
         type=ev["shape"],
-        timestamp=ts_offset(ev["t"].to_numpy(), ev["tz"].to_numpy()),
+        timestamp=ts_offset(ev["t"].to_numpy(), ev["tz"].to_numpy(), rng.integers(0, 1000, size=m)),
         context=context,
     )
 
@@ -128,7 +129,8 @@ def _anonymous(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFrame:
     pricing = rng.random(n) < 0.2
     url = where(pricing, pl.Series([lx.SELLER_SITE + "/pricing"] * n), web.pages(rng, n)[1])
     return pl.DataFrame({
-        "shape": ["track"] * n, "t": clock.start + (rng.random(n) * (clock.end - clock.start)).astype(np.int64),
+        "shape": ["track"] * n,
+        "t": recent_tail(rng, clock.start + (rng.random(n) * (clock.end - clock.start)).astype(np.int64), clock),
         "userId": pl.Series([None] * n, dtype=pl.String), "event": where(pricing, pl.Series(
             ["Pricing Page Viewed"] * n), pl.Series(["Page Viewed"] * n)), "page_url": url,
         "anonymousId": visitors.gather(v),

@@ -129,7 +129,7 @@ def generate_world(out_dir: Path, *, persons: int = 5_000, seed: int = 7, bad_ro
         del mk_leads
         sink.emit(marketing.marketo_activities(rng, p, camps, mk_sel, mk_ids, mk_created, clock, day))
         st.done()
-        sink.emit(ads_intent.linkedin(stage("linkedin"), p, acc, camps, day))
+        sink.emit(ads_intent.linkedin(stage("linkedin"), p, acc, camps, clock, day))
         st.done()
         for t in ads_intent.bombora(stage("bombora"), acc, clock):
             sink.emit(t)

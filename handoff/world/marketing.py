@@ -7,7 +7,8 @@ import polars as pl
 
 from . import lexicon as lx
 from . import noise
-from .core import HOUR, Clock, bool_str, early_times, int_str, lit_series, null_where, ts_z, unique_ints, where
+from .core import (HOUR, Clock, bool_str, early_times, int_str, lit_series, null_where, recent_tail, ts_z,
+                   unique_ints, where)
 from .marketo_activity import build_activities
 from .salesforce import Crm
 from .writer import HIDDEN_AID, HIDDEN_PID, Table
@@ -41,6 +42,7 @@ def hubspot(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps:
     won[o["person_row"].to_numpy()] = True
     created = ps["t_first"].to_numpy() + rng.integers(0, HOUR, size=n)
     modified = np.minimum(created + (rng.random(n) * (clock.end - created)).astype(np.int64), clock.end)
+    modified = recent_tail(rng, modified, clock, lo=created)
     ft = ps["ft_camp"].to_numpy()
     n_conv = ps["n_form"].to_numpy() + ps["ft_form"].to_numpy()
     conv_t = np.minimum(early_times(rng, created, modified, 0.7), modified)
@@ -99,6 +101,7 @@ def marketo_leads(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, 
     ids = unique_ints(rng, n, 1000, 50_000_000)
     created = ps["t_first"].to_numpy() + rng.integers(0, 1800, size=n)
     updated = np.minimum(created + (rng.random(n) * (clock.end - created)).astype(np.int64), clock.end)
+    updated = recent_tail(rng, updated, clock, lo=created)
     ft = ps["ft_camp"].to_numpy()
     source = where(ft >= 0, camps["lead_source"].gather(np.maximum(ft, 0)), pl.Series(["Website"] * n))
     lead_id = crm.lead_id.gather(sel)

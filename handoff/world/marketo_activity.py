@@ -8,7 +8,7 @@ import polars as pl
 from . import lexicon as lx
 from . import web
 from .campaigns import rows_of_type
-from .core import Clock, early_times, lit_series, null_where, ts_z, uuid_like
+from .core import Clock, early_times, lit_series, null_where, recent_tail, ts_z, uuid_like
 
 _CDV_ATTR = [("Job Title", 48), ("Phone Number", 50), ("Lead Status", 52), ("Company Name", 46)]
 _NEW_LEAD_SOURCE = ["Web form fillout", "Salesforce.com", "List import", "New person"]
@@ -126,6 +126,9 @@ def build_activities(rng: np.random.Generator, p: pl.DataFrame, camps: pl.DataFr
             "attributes": attrs,
         }))
     allp = pl.concat(parts)
+    web_like = allp["activityTypeId"].is_in([1, 10]).to_numpy()
+    allp = allp.with_columns(pl.Series("__t", recent_tail(rng, allp["__t"].to_numpy(), clock, eligible=web_like,
+                                                          frac=0.002)))
     guid = uuid_like(rng, allp.height)
     return allp.with_columns(marketoGUID=guid).sort(["__t", "marketoGUID"]).select(
         "marketoGUID",

@@ -9,8 +9,8 @@ import polars as pl
 
 from . import lexicon as lx
 from . import noise
-from .core import (DAY, HOUR, Clock, bool_str, date_str, int_str, lit_series, money, null_where, sf_ids, ts_sf,
-                   where)
+from .core import (DAY, HOUR, Clock, bool_str, date_str, int_str, lit_series, money, null_where, recent_tail,
+                   sf_ids, ts_sf, where)
 from .roster import Team, assign_reps
 from .writer import HIDDEN_AID, HIDDEN_PID, Table
 
@@ -84,6 +84,7 @@ def crm_state(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, team
     close_t = np.where(closed, t_opp + (age * rng.uniform(0.3, 1.0, size=rows.size)).astype(np.int64),
                        clock.end + rng.integers(7, 121, size=rows.size) * DAY)
     modified = np.where(closed, close_t, t_opp + (age * rng.random(rows.size)).astype(np.int64))
+    modified = recent_tail(rng, modified, clock, lo=t_opp, eligible=~closed, frac=0.05)
     opp = pl.DataFrame({
         "person_row": rows, "t_opp": t_opp, "stage": stage, "closed": closed, "won": won,
         "amount_cents": amount, "close_t": close_t, "modified": np.minimum(modified, clock.end),
@@ -135,7 +136,7 @@ def leads(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps: p
     t_conv = ps["t_convert"].to_numpy()
     modified = np.where(conv, t_conv, created) + (rng.random(n) * (clock.end - np.where(conv, t_conv, created)) *
                                                    rng.random(n)).astype(np.int64)
-    modified = np.minimum(modified, clock.end)
+    modified = recent_tail(rng, np.minimum(modified, clock.end), clock, lo=np.where(conv, t_conv, created))
     ft = ps["ft_camp"].to_numpy()
     source = where(ft >= 0, camps["lead_source"].gather(np.maximum(ft, 0)),
                    lit_series(["Web", "Organic Search", "Referral", "Other"], rng.integers(0, 4, size=n)))
@@ -231,6 +232,7 @@ def contacts(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps
     acct = ps["acct_row"].to_numpy()
     created = ps["contact_created"].to_numpy()
     modified = np.minimum(created + (rng.random(n) ** 2 * (clock.end - created)).astype(np.int64), clock.end)
+    modified = recent_tail(rng, modified, clock, lo=created)
     ft = ps["ft_camp"].to_numpy()
     source = where(ft >= 0, camps["lead_source"].gather(np.maximum(ft, 0)), pl.Series(["Web"] * n))
     df = pl.DataFrame({

@@ -15,7 +15,7 @@ import pandera.polars as pa
 import polars as pl
 
 from contracts.spec import BronzeContract
-from pipelines.ingest.coerce import TYPE_NAMES, parse_expr
+from pipelines.ingest.coerce import TYPE_NAMES, parse_series
 from pipelines.ingest.readers import UnparseableFileError, jsonl_extra_keys, read_landing_file
 from pipelines.ingest.reasons import REASONS, remedy
 
@@ -125,48 +125,43 @@ def conform_file(
 def _coerce(raw: pl.DataFrame, contract: BronzeContract, prov: dict[str, str], ingested_at: dt.datetime,
             extras: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     present = set(raw.columns)
-    exprs, failure_exprs = [], []
+    typed_cols: list[pl.Series] = []
+    failures: list[pl.DataFrame] = []
     for col in contract.columns:
         if col.vendor not in present:
-            exprs.append(pl.lit(None, dtype=col.dtype).alias(col.name))
+            typed_cols.append(pl.Series(col.name, [None] * raw.height, dtype=col.dtype))
             continue
-        parsed = parse_expr(col.vendor, col.dtype)
-        exprs.append(parsed.cast(col.dtype).alias(col.name))
-        if col.dtype != pl.String:
-            bad = pl.col(col.vendor).is_not_null() & parsed.is_null()
-            detail = pl.format(f"{col.vendor}='{{}}' is not {TYPE_NAMES.get(col.dtype.base_type(), col.dtype)}",
-                               pl.col(col.vendor))
-            failure_exprs.append(pl.when(bad).then(pl.concat_str([pl.lit(col.parse_reason), detail], separator="|"))
-                                 .alias(col.vendor))
+        values = raw[col.vendor]
+        parsed = parse_series(values, col.dtype).cast(col.dtype).alias(col.name)
+        typed_cols.append(parsed)
+        if col.dtype == pl.String:
+            continue
+        missed = values.is_not_null() & parsed.is_null()
+        if missed.any():
+            expected = TYPE_NAMES.get(col.dtype.base_type(), str(col.dtype))
+            failures.append(pl.DataFrame({"__row": raw["__row"].filter(missed), "value": values.filter(missed)})
+                            .select("__row", field=pl.lit(col.vendor), reason=pl.lit(col.parse_reason),
+                                    detail=pl.format(f"{col.vendor}='{{}}' is not {expected}", pl.col("value")),
+                                    stage=pl.lit(1, pl.Int32)))
     if contract.file_format == "jsonl":
-        extras_expr = pl.col("__line")
+        extras_col = raw["__line"]
     elif extras:
-        extras_expr = pl.struct(extras).struct.json_encode()
+        extras_col = raw.select(pl.struct(extras).struct.json_encode()).to_series()
     else:
-        extras_expr = pl.lit(None, dtype=pl.String)
+        extras_col = pl.Series([None] * raw.height, dtype=pl.String)
     provenance = [pl.lit(v).alias(k) for k, v in prov.items()] + [
-        pl.col("__row").alias("source_row"),
         pl.lit(ingested_at).cast(pl.Datetime("us", "UTC")).alias("ingested_at"),
-        extras_expr.alias("extras"),
     ]
-    typed = raw.select(*exprs, *provenance).select(list(contract.schema.columns))
-    failures = _empty_failures()
-    if failure_exprs:
-        wide = raw.select("__row", *failure_exprs)
-        failures = (
-            wide.unpivot(index="__row", variable_name="field", value_name="detail")
-            .filter(pl.col("detail").is_not_null())
-            .with_columns(pl.col("detail").str.split_exact("|", 1).struct.rename_fields(["reason", "detail"]))
-            .unnest("detail")
-            .with_columns(stage=pl.lit(1, pl.Int32))
-            .select(list(_FAILURE_SCHEMA))
-        )
+    typed = (pl.DataFrame(typed_cols, height=raw.height)
+             .with_columns(raw["__row"].alias("source_row"), extras_col.alias("extras"), *provenance)
+             .select(list(contract.schema.columns)))
     if "__json_ok" in raw.columns:
-        not_json = raw.filter(~pl.col("__json_ok")).select(
+        failures.insert(0, raw.filter(~pl.col("__json_ok")).select(
             "__row", field=pl.lit("line"), reason=pl.lit("invalid_json"),
-            detail=pl.format("line {} is not a JSON object", pl.col("__row")), stage=pl.lit(0, pl.Int32))
-        failures = pl.concat([not_json.cast(_FAILURE_SCHEMA), failures.cast(_FAILURE_SCHEMA)])
-    return typed, failures.cast(_FAILURE_SCHEMA)
+            detail=pl.format("line {} is not a JSON object", pl.col("__row")), stage=pl.lit(0, pl.Int32)))
+    if not failures:
+        return typed, _empty_failures()
+    return typed, pl.concat([f.cast(_FAILURE_SCHEMA) for f in failures])
 
 
 def _validate(typed: pl.DataFrame, contract: BronzeContract, rows: pl.Series) -> pl.DataFrame:
@@ -228,7 +223,8 @@ def _quarantine_rows(raw: pl.DataFrame, failures: pl.DataFrame, prov: dict[str, 
     )
     raw_payload = pl.col("__line") if "__line" in raw.columns else pl.struct(
         [c for c in raw.columns if not c.startswith("__")]).struct.json_encode()
-    raws = raw.select("__row", raw_payload.alias("raw"))
+    failing = raw.join(per_row.select("__row"), on="__row", how="semi")
+    raws = failing.select("__row", raw_payload.alias("raw"))
     return per_row.join(raws, on="__row", how="left").select(
         *[pl.lit(prov[k]).alias(k) for k in ("source_system",)],
         object=pl.lit(contract.object),

@@ -59,9 +59,8 @@ def _read_jsonl(path: Path, contract: BronzeContract) -> pl.DataFrame:
     lines = pl.DataFrame({"__line": text.split("\n")}).with_row_index("__row", offset=1)
     lines = lines.with_columns(pl.col("__row").cast(pl.Int64)).filter(pl.col("__line").str.strip_chars() != "")
     fields = [c.vendor for c in contract.columns]
-    selects = ", ".join(
-        f"json_extract_string(__line, '$.{name}') AS \"{name}\"" for name in fields
-    )
+    paths = ", ".join(f"'$.{name}'" for name in fields)
+    selects = ", ".join(f'__v[{i}] AS "{name}"' for i, name in enumerate(fields, start=1))
     con = duckdb.connect()
     try:
         con.register("lines", lines)
@@ -69,7 +68,9 @@ def _read_jsonl(path: Path, contract: BronzeContract) -> pl.DataFrame:
             "SELECT __row, __line, json_valid(__line) AND starts_with(ltrim(__line), '{') AS __json_ok FROM lines"
         ).pl()
         con.register("valid", checked.filter(pl.col("__json_ok")))
-        extracted = con.sql(f"SELECT __row, {selects} FROM valid").pl()
+        extracted = con.sql(
+            f"SELECT __row, {selects} FROM (SELECT __row, json_extract_string(__line, [{paths}]) AS __v FROM valid)"
+        ).pl()
     finally:
         con.close()
     frame = checked.join(extracted, on="__row", how="left", maintain_order="left")

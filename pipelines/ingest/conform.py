@@ -141,7 +141,7 @@ def _coerce(raw: pl.DataFrame, contract: BronzeContract, prov: dict[str, str], i
             expected = TYPE_NAMES.get(col.dtype.base_type(), str(col.dtype))
             failures.append(pl.DataFrame({"__row": raw["__row"].filter(missed), "value": values.filter(missed)})
                             .select("__row", field=pl.lit(col.vendor), reason=pl.lit(col.parse_reason),
-                                    detail=pl.format(f"{col.vendor}='{{}}' is not {expected}", pl.col("value")),
+                                    detail=_text(f"{col.vendor}='", pl.col("value"), f"' is not {expected}"),
                                     stage=pl.lit(1, pl.Int32)))
     if contract.file_format == "jsonl":
         extras_col = raw["__line"]
@@ -158,7 +158,7 @@ def _coerce(raw: pl.DataFrame, contract: BronzeContract, prov: dict[str, str], i
     if "__json_ok" in raw.columns:
         failures.insert(0, raw.filter(~pl.col("__json_ok")).select(
             "__row", field=pl.lit("line"), reason=pl.lit("invalid_json"),
-            detail=pl.format("line {} is not a JSON object", pl.col("__row")), stage=pl.lit(0, pl.Int32)))
+            detail=_text("line ", pl.col("__row"), " is not a JSON object"), stage=pl.lit(0, pl.Int32)))
     if not failures:
         return typed, _empty_failures()
     return typed, pl.concat([f.cast(_FAILURE_SCHEMA) for f in failures])
@@ -186,9 +186,9 @@ def _validate(typed: pl.DataFrame, contract: BronzeContract, rows: pl.Series) ->
         "__row",
         field=field,
         reason=reason,
-        detail=pl.when(named).then(pl.format("{} fails {}", field, check))
-        .when(pl.col("failure_case").is_null()).then(pl.format("{} is required but empty", field))
-        .otherwise(pl.format("{}='{}' fails {}", field, pl.col("failure_case"), pl.col("check"))),
+        detail=pl.when(named).then(_text(field, " fails ", check))
+        .when(pl.col("failure_case").is_null()).then(_text(field, " is required but empty"))
+        .otherwise(_text(field, "='", pl.col("failure_case"), "' fails ", pl.col("check"))),
         stage=pl.lit(2, pl.Int32),
     ).cast(_FAILURE_SCHEMA)
 
@@ -205,8 +205,8 @@ def _duplicates(typed: pl.DataFrame, contract: BronzeContract, rows: pl.Series,
         __row=pl.col("source_row"),
         field=pl.lit(key_fields),
         reason=pl.lit("duplicate_key"),
-        detail=pl.format(f"{key_fields} repeats an earlier row of this file ({{}})",
-                         pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=", ")),
+        detail=_text(f"{key_fields} repeats an earlier row of this file (",
+                         pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=", "), ")"),
         stage=pl.lit(3, pl.Int32),
     ).cast(_FAILURE_SCHEMA)
 
@@ -277,6 +277,11 @@ def _case_hint(missing: list[str], present: list[str]) -> str:
     lowered = {p.lower(): p for p in present}
     near = [f"{lowered[m.lower()]!r} for {m!r}" for m in missing if m.lower() in lowered]
     return f" (found {', '.join(near)}: headers are case-sensitive)" if near else ""
+
+
+def _text(*parts: str | pl.Expr) -> pl.Expr:
+    """Concatenate literal text and expressions (``pl.format`` panics on filtered views in Polars 2.1)."""
+    return pl.concat_str([pl.lit(p) if isinstance(p, str) else p.cast(pl.String) for p in parts])
 
 
 def _empty_failures() -> pl.DataFrame:

@@ -1,0 +1,109 @@
+"""Ingest benchmark: generate an N-person world, ingest every landing file into bronze, print rows/s and RSS.
+
+    uv run python bench/ingest.py --persons 1000000
+
+Generation and ingest run in separate child processes so each one's peak RSS is its own. The ingest runs the
+same stage function the Dagster assets call (``pipelines.ingest.bronze.ingest_bronze``), over all 15 contracts:
+read, map, coerce, Pandera validation, quarantine, Delta writes and the manifest, everything but Dagster's
+own bookkeeping and the GX checks (timed separately with ``--gx``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _child(code: str, *args: str) -> tuple[dict, float]:
+    """Run ``code`` in a fresh interpreter; return its JSON result and its peak RSS in GiB."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run([sys.executable, "-c", code, *args], cwd=REPO, check=True, capture_output=True,
+                         text=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    rss_gib = max(after, before) / 1024 / 1024  # ru_maxrss is KiB on Linux; max over children so far
+    return json.loads(out.stdout.strip().splitlines()[-1]), rss_gib
+
+
+GENERATE = """
+import json, sys, time
+from pathlib import Path
+from handoff.world import generate_world
+t = time.perf_counter()
+s = generate_world(Path(sys.argv[1]), persons=int(sys.argv[2]), seed=7)
+print(json.dumps({"seconds": time.perf_counter() - t, "rows": sum(s.files.values()), "files": len(s.files)}))
+"""
+
+INGEST = """
+import json, sys, time
+from pathlib import Path
+from contracts.registry import BRONZE_CONTRACTS
+from pipelines.ingest.bronze import ingest_bronze
+from pipelines.storage.delta import DeltaStore
+store = DeltaStore(sys.argv[2])
+per_table = {}
+t = time.perf_counter()
+for c in BRONZE_CONTRACTS:
+    t1 = time.perf_counter()
+    r = ingest_bronze(c, store=store, landing_root=Path(sys.argv[1]), run_id="bench")
+    per_table[c.table] = {"rows_raw": r.rows_raw, "rows_bronze": r.rows_bronze,
+                          "rows_quarantined": r.rows_quarantined, "seconds": round(time.perf_counter() - t1, 2)}
+seconds = time.perf_counter() - t
+print(json.dumps({"seconds": seconds, "rows_raw": sum(v["rows_raw"] for v in per_table.values()),
+                  "tables": per_table}))
+"""
+
+GX = """
+import json, sys, time
+from contracts.registry import BRONZE_CONTRACTS
+from contracts.quality import bronze_suite
+from pipelines.quality import columns_needed, run_suite
+from pipelines.storage.delta import DeltaStore
+store = DeltaStore(sys.argv[1])
+t = time.perf_counter()
+failed = []
+for c in BRONZE_CONTRACTS:
+    suite = bronze_suite(c)
+    outcomes = run_suite(store.read(f"bronze.{c.table}", columns=columns_needed(suite)), suite, name=c.table)
+    failed += [f"{c.table}.{k}" for k, o in outcomes.items() if not o.passed]
+print(json.dumps({"seconds": time.perf_counter() - t, "failed": failed}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--persons", type=int, default=1_000_000)
+    parser.add_argument("--workdir", type=Path, default=None, help="keep the world and lakehouse here")
+    parser.add_argument("--gx", action="store_true", help="also time the Great Expectations suites")
+    args = parser.parse_args()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="handoff-bench-"))
+    world, lake = work / "world", work / "lakehouse"
+    shutil.rmtree(lake, ignore_errors=True)
+    if not (world / "landing").exists():
+        gen, gen_rss = _child(GENERATE, str(world), str(args.persons))
+        print(f"generate  {args.persons:>9,} persons: {gen['rows']:>11,} rows in {gen['files']} files, "
+              f"{gen['seconds']:6.1f} s, peak RSS {gen_rss:.2f} GiB")
+    ing, ing_rss = _child(INGEST, str(world / "landing"), str(lake))
+    for table, v in ing["tables"].items():
+        print(f"  {table:28s} {v['rows_raw']:>11,} raw  {v['rows_quarantined']:>7,} quarantined  "
+              f"{v['seconds']:6.2f} s")
+    rate = ing["rows_raw"] / ing["seconds"]
+    print(f"ingest    {ing['rows_raw']:>11,} raw rows in {ing['seconds']:.1f} s = {rate:,.0f} raw rows/s "
+          f"(target ≥ 250,000), peak RSS {ing_rss:.2f} GiB (target ≤ 4 GiB; max over child processes so far)")
+    if args.gx:
+        gx, _ = _child(GX, str(lake))
+        print(f"gx suites on all bronze tables: {gx['seconds']:.1f} s, failed: {gx['failed'] or 'none'}")
+    if args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

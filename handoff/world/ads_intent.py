@@ -10,7 +10,7 @@ import polars as pl
 from . import lexicon as lx
 from . import noise
 from .campaigns import pick_campaign_times, rows_of_type
-from .core import DAY, Clock, b64_strings, date_str, int_str, lit_series, null_where, ts_offset, unique_ints
+from .core import DAY, Clock, b64_strings, take, date_str, int_str, lit_series, null_where, ts_offset, unique_ints
 from .writer import HIDDEN_AID, HIDDEN_PID, Table
 
 _GEO_ID = [str(1_014_000 + 37 * i) for i in range(len(lx.CITY_ROWS))]
@@ -143,7 +143,7 @@ def linkedin(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps
     emp = np.where(acct >= 0, acc["employees"].to_numpy()[np.maximum(acct, 0)], 1)
     size = null_where(lit_series(_LI_SIZES, np.searchsorted(_SIZE_EDGES, emp, side="left")), rng.random(n) < 0.2)
     forms = ["Demo Request - LinkedIn", "Ebook: Speed to Lead", "Webinar Registration", "Guide: Lead Scoring"]
-    ps = p[sel]
+    ps = take(p, sel)
     df = pl.DataFrame({
         "Lead ID": int_str(unique_ints(rng, n, 10**11, 10**12)),
         "First Name": noise.first_name(rng, ps["first_name"], nick=0.15, typo_p=0.003, accent=0.05),

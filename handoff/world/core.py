@@ -96,12 +96,12 @@ def sf_ids(rng: np.random.Generator, prefix: str, n: int) -> pl.Series:
 
 
 def hex_ids(rng: np.random.Generator, n: int, width: int) -> pl.Series:
-    return from_bytes(_HEX[rng.integers(0, 16, size=(n, width))])
+    return from_bytes(_HEX[rng.integers(0, 16, size=(n, width), dtype=np.uint8)])
 
 
 def uuid_like(rng: np.random.Generator, n: int) -> pl.Series:
     """Unique uuid4-shaped lowercase hex strings (8-4-4-4-12)."""
-    mat = _HEX[rng.integers(0, 16, size=(n, 32))]
+    mat = _HEX[rng.integers(0, 16, size=(n, 32), dtype=np.uint8)]
     mat[:, 12] = ord("4")
     mat[:, 16] = _HEX[8 + rng.integers(0, 4, size=n)]
     dash = np.full((n, 1), ord("-"), dtype=np.uint8)
@@ -114,7 +114,7 @@ def uuid_like(rng: np.random.Generator, n: int) -> pl.Series:
 
 
 def b64_strings(rng: np.random.Generator, n: int, width: int, prefix: str = "") -> pl.Series:
-    body = _B64[rng.integers(0, 64, size=(n, width))]
+    body = _B64[rng.integers(0, 64, size=(n, width), dtype=np.uint8)]
     if prefix:
         head = np.broadcast_to(np.frombuffer(prefix.encode(), dtype=np.uint8), (n, len(prefix)))
         body = np.concatenate([head, body], axis=1)
@@ -201,6 +201,17 @@ def local_part(s: pl.Series) -> pl.Series:
 
 def slug(s: pl.Series, sep: str = "_") -> pl.Series:
     return fold(s).str.to_lowercase().str.replace_all(r"[^a-z0-9]+", sep).str.strip_chars(sep)
+
+
+PERSON_CORE = ["person_id", "account_id", "acct_row", "first_name", "last_name", "work_email", "personal_email",
+               "phone_cc", "phone_area", "phone_sub", "mobile_sub", "seniority", "function", "country", "city_idx",
+               "tz_offset"]
+
+
+def take(p: pl.DataFrame, rows: np.ndarray, extra: list[str] | None = None, *, core: bool = True) -> pl.DataFrame:
+    """The selected persons with only the columns a builder needs (avoids copying the whole frame)."""
+    cols = (PERSON_CORE if core else []) + [c for c in (extra or []) if not (core and c in PERSON_CORE)]
+    return p.select(cols)[np.asarray(rows, dtype=np.int64)]
 
 
 def choice(rng: np.random.Generator, n: int, p: list[float] | np.ndarray) -> np.ndarray:

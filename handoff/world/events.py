@@ -7,8 +7,8 @@ import polars as pl
 
 from . import defects, noise, web
 from . import lexicon as lx
-from .core import (HOUR, Clock, early_times, hex_ids, lit_series, null_where, recent_tail, stream, ts_offset,
-                   uuid_like, where)
+from .core import (HOUR, Clock, early_times, hex_ids, lit_series, null_where, recent_tail, stream, take,
+                   ts_offset, uuid_like, where)
 from .writer import Sink
 
 LINES_PER_FILE = 50_000
@@ -39,7 +39,7 @@ def build_events(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, c
     second = np.zeros(idn.size, dtype=bool)
     second[1:] = idn[1:] == idn[:-1]
     m = idn.size
-    ps = p[idn]
+    ps = take(p, idn)
     t = np.where(second, early_times(rng, t_first[idn], clock.end), t_first[idn] + rng.integers(0, 600, size=m))
     acct = ps["acct_row"].to_numpy()
     traits = pl.DataFrame({
@@ -61,7 +61,7 @@ def build_events(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, c
     }))
 
     # track: counts per tracked person and event name
-    tp = p[tracked]
+    tp = take(p, tracked, ["n_web", "n_pricing", "n_form", "ft_form", "n_demo", "n_chat", "n_trial"], core=False)
     counts = [tp["n_web"].to_numpy(), tp["n_pricing"].to_numpy(), tp["n_form"].to_numpy() + tp["ft_form"].to_numpy(),
               tp["n_demo"].to_numpy(), tp["n_chat"].to_numpy(), tp["n_trial"].to_numpy()]
     for e, c in enumerate(counts):
@@ -90,7 +90,7 @@ def build_events(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, c
     ft = p["ft_camp"].to_numpy()[pr]
     ftc = np.maximum(ft, 0)
     utm_on = first_form & (ft >= 0)
-    pe = p[pr]
+    pe = take(p, pr, ["person_id", "account_id", "work_email", "personal_email", "tz_offset"], core=False)
     form_name = where(ev["event"].is_in(list(_FORM_OF)).to_numpy(),
                       ev["event"].replace_strict(_FORM_OF, default="Contact Us"),
                       lit_series(lx.FORM_NAMES, rng.integers(0, len(lx.FORM_NAMES), size=n)))
@@ -143,6 +143,10 @@ def _anonymous(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFrame:
 
 def write_events(ev: pl.DataFrame, sink: Sink, seed: int, rate: float, as_of: str) -> None:
     n = ev.height
+    n_files = -(-n // LINES_PER_FILE)
+    for old in sorted((sink.landing / "events").glob(f"events_{as_of}_*.jsonl")):
+        if old.stem.rsplit("_", 1)[-1].isdigit() and int(old.stem.rsplit("_", 1)[-1]) > n_files:
+            old.unlink()  # a chunk left over from an earlier, larger world of the same day
     for f, lo in enumerate(range(0, n, LINES_PER_FILE)):  # a few dozen files at most
         chunk = ev.slice(lo, LINES_PER_FILE)
         rel = f"events/events_{as_of}_{f + 1:04d}.jsonl"

@@ -12,6 +12,7 @@ import polars as pl
 from . import accounts as accounts_mod
 from . import ads_intent, campaigns, crm, events, journey, marketing, people, roster, salesforce
 from .core import Clock, null_where, stream
+from .lexicon import FUNCTIONS, SENIORITIES
 from .writer import Sink
 
 STAGES = ["accounts", "campaigns", "persons", "journeys", "sales team", "google ads", "crm state", "leads & contacts",
@@ -66,7 +67,16 @@ class _Stages:
 
 def generate_world(out_dir: Path, *, persons: int = 5_000, seed: int = 7, bad_row_rate: float = 0.005,
                    drift: bool = True, as_of: dt.date | None = None, progress: bool = False) -> WorldSummary:
-    """Write a coherent synthetic landing zone (vendor extracts) plus its ground truth under out_dir."""
+    """Write a coherent synthetic landing zone (vendor extracts) plus its ground truth under out_dir.
+
+    ``out_dir/landing/<source>/...`` holds the files exactly as the vendors export them (see
+    ``/work/shared/vendor-formats.md``); ``out_dir/truth/*.parquet`` + ``world.json`` hold what really happened
+    (never read by the pipeline). ``as_of`` (default: today, UTC) names the files and ends the ~180-day window
+    every timestamp falls in. The same ``seed`` and ``as_of`` give byte-identical files. About
+    ``bad_row_rate`` of the data rows of every file carry exactly one defect each (listed in
+    ``truth/bad_rows.parquet``); ``drift`` adds a custom column to the Lead incremental extract and a HubSpot
+    re-export missing its key column (listed in ``truth/rejected_files.parquet``).
+    """
     if persons < 1:
         raise ValueError("persons must be positive")
     if not 0.0 <= bad_row_rate < 0.5:
@@ -75,7 +85,7 @@ def generate_world(out_dir: Path, *, persons: int = 5_000, seed: int = 7, bad_ro
     as_of = as_of or dt.datetime.now(dt.UTC).date()
     clock = Clock.for_date(as_of)
     day = as_of.isoformat()
-    out_dir = Path(out_dir)
+    out_dir = Path(out_dir)  # files of an earlier world are overwritten, not removed: use a fresh folder
     sink = Sink(out_dir, seed, bad_row_rate)
     with _Stages(progress) as st:
         def stage(name: str):
@@ -155,8 +165,10 @@ def generate_world(out_dir: Path, *, persons: int = 5_000, seed: int = 7, bad_ro
 
 def _persons_truth(p: pl.DataFrame) -> pl.DataFrame:
     return p.select(
-        "person_id", "account_id", "first_name", "last_name", "work_email", "personal_email", "title", "country",
-        "propensity", "converted", "intent", "fit", pl.col("acct_intent").alias("account_intent"),
+        "person_id", "account_id", "first_name", "last_name", "work_email", "personal_email", "title",
+        pl.col("seniority").replace_strict(dict(enumerate(SENIORITIES)), return_dtype=pl.String),
+        pl.col("function").replace_strict(dict(enumerate(FUNCTIONS)), return_dtype=pl.String),
+        "country", "propensity", "converted", "intent", "fit", pl.col("acct_intent").alias("account_intent"),
         pl.col("ft_type_name").alias("first_touch"), "namesake_of", "twin_of",
     )
 

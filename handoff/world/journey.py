@@ -37,7 +37,7 @@ def make_journey(rng: np.random.Generator, p: pl.DataFrame, camps: pl.DataFrame,
     n_web = rng.poisson(2.0 * ei)
     n_form = rng.poisson(0.35 * np.exp(0.7 * intent + 0.2 * fit))
     ft_form = np.isin(ft_type, [TYPES.index(t) for t in FORM_FIRST_TOUCH])
-    n_sent = rng.poisson(3.0, size=n)
+    n_sent = rng.poisson(2.0, size=n)
     n_open = rng.binomial(n_sent, sigmoid(-0.8 + 0.5 * intent))
     n_click = rng.binomial(n_open, sigmoid(-1.5 + 0.6 * intent))
     n_pricing = rng.poisson(0.3 * np.exp(0.9 * intent))

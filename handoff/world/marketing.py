@@ -7,8 +7,8 @@ import polars as pl
 
 from . import lexicon as lx
 from . import noise
-from .core import (HOUR, Clock, bool_str, early_times, int_str, lit_series, null_where, recent_tail, ts_z,
-                   unique_ints, where)
+from .core import (HOUR, Clock, bool_str, early_times, int_str, lit_series, null_where, recent_tail, take,
+                   ts_z, unique_ints, where)
 from .marketo_activity import build_activities
 from .salesforce import Crm
 from .writer import HIDDEN_AID, HIDDEN_PID, Table
@@ -34,7 +34,7 @@ def _lifecycle(rng: np.random.Generator, ps: pl.DataFrame, won: np.ndarray) -> n
 def hubspot(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps: pl.DataFrame, crm: Crm,
             clock: Clock, as_of: str, drift: bool) -> list[Table]:
     sel = np.flatnonzero(p["in_hubspot"].to_numpy())
-    ps = p[sel]
+    ps = take(p, sel, ["t_first", "ft_camp", "n_form", "ft_form", "intent", "worked", "in_contact", "converted"])
     n = sel.size
     acct = ps["acct_row"].to_numpy()
     won = np.zeros(p.height, dtype=bool)
@@ -95,7 +95,7 @@ def marketo_leads(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, 
                   clock: Clock, as_of: str) -> tuple[Table, np.ndarray, np.ndarray, np.ndarray]:
     """Returns the table plus (person rows, marketo ids, createdAt) for the activity extract."""
     sel = np.flatnonzero(p["in_marketo"].to_numpy())
-    ps = p[sel]
+    ps = take(p, sel, ["t_first", "ft_camp"])
     n = sel.size
     acct = ps["acct_row"].to_numpy()
     ids = unique_ints(rng, n, 1000, 50_000_000)

@@ -8,7 +8,7 @@ import polars as pl
 from . import lexicon as lx
 from . import web
 from .campaigns import rows_of_type
-from .core import Clock, early_times, lit_series, null_where, recent_tail, ts_z, uuid_like
+from .core import Clock, early_times, lit_series, null_where, recent_tail, take, ts_z, uuid_like
 
 _CDV_ATTR = [("Job Title", 48), ("Phone Number", 50), ("Lead Status", 52), ("Company Name", 46)]
 _NEW_LEAD_SOURCE = ["Web form fillout", "Salesforce.com", "List import", "New person"]
@@ -22,7 +22,8 @@ def _json(frame: pl.DataFrame, fields: dict[str, pl.Expr]) -> pl.Series:
 
 def build_activities(rng: np.random.Generator, p: pl.DataFrame, camps: pl.DataFrame, sel: np.ndarray,
                      ids: np.ndarray, created: np.ndarray, clock: Clock) -> pl.DataFrame:
-    ps = p[sel]
+    ps = take(p, sel, ["t_first", "ft_camp", "n_web", "n_sent", "n_form", "ft_form", "n_open", "n_click"],
+              core=False)
     n = sel.size
     t_first = ps["t_first"].to_numpy()
     ft = ps["ft_camp"].to_numpy()

@@ -10,7 +10,7 @@ import polars as pl
 from . import lexicon as lx
 from . import noise
 from .core import (DAY, HOUR, Clock, bool_str, date_str, int_str, lit_series, money, null_where, recent_tail,
-                   sf_ids, ts_sf, where)
+                   sf_ids, take, ts_sf, where)
 from .roster import Team, assign_reps
 from .writer import HIDDEN_AID, HIDDEN_PID, Table
 
@@ -125,7 +125,7 @@ def _postal(rng: np.random.Generator, country: np.ndarray) -> pl.Series:
 def leads(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps: pl.DataFrame, team: Team, crm: Crm,
           gclid: pl.Series, clock: Clock, as_of: str, drift: bool) -> list[Table]:
     sel = np.flatnonzero(p["in_lead"].to_numpy())
-    ps = p[sel]
+    ps = take(p, sel, ["lead_created", "lead_converted", "t_convert", "ft_camp", "worked", "intent", "t_opp"])
     n = sel.size
     acct = ps["acct_row"].to_numpy()
     has = acct >= 0
@@ -227,7 +227,7 @@ def leads(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps: p
 def contacts(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps: pl.DataFrame, team: Team,
              crm: Crm, clock: Clock, as_of: str) -> Table:
     sel = np.flatnonzero(p["in_contact"].to_numpy())
-    ps = p[sel]
+    ps = take(p, sel, ["contact_created", "ft_camp"])
     n = sel.size
     acct = ps["acct_row"].to_numpy()
     created = ps["contact_created"].to_numpy()

@@ -63,8 +63,11 @@ class Sink:
     def emit(self, t: Table) -> None:
         df = t.df
         visible = [c for c in df.columns if not c.startswith("__")]
-        df = df.with_columns(pl.when(pl.col(c).str.len_bytes() == 0).then(None).otherwise(pl.col(c)).alias(c)
-                             for c in visible)
+        empty = df.select((pl.col(c).str.len_bytes() == 0).any() for c in visible).row(0)
+        fix = [c for c, e in zip(visible, empty, strict=True) if e]
+        if fix:  # empty string means null: never write a quoted empty value
+            df = df.with_columns(pl.when(pl.col(c).str.len_bytes() == 0).then(None).otherwise(pl.col(c)).alias(c)
+                                 for c in fix)
         if t.inject:
             rng = stream(self.seed, "defects:" + t.path)
             p = defects.plan(rng, t.obj, df.height, self.rate)
@@ -120,5 +123,6 @@ class Sink:
             self.truth / "rejected_files.parquet")
         persons.write_parquet(self.truth / "persons.parquet")
         accounts.write_parquet(self.truth / "accounts.parquet")
-        meta = dict(meta, files=dict(sorted(self.files.items())))
+        meta = dict(meta, data_rows=sum(self.files.values()), bad_rows=bad.height,
+                    rejected_files=[r["file"] for r in self.rejected], files=dict(sorted(self.files.items())))
         (self.truth / "world.json").write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n", encoding="utf-8")

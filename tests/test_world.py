@@ -20,52 +20,105 @@ PERSONS = 1_500
 RATE = 0.01
 
 HEADERS = {
-    "Lead": "Id, FirstName, LastName, Email, Phone, MobilePhone, Title, Company, Website, Industry, NumberOfEmployees, "
-            "AnnualRevenue, LeadSource, Status, Rating, OwnerId, Street, City, State, PostalCode, Country, CreatedDate, "
-            "LastModifiedDate, IsConverted, ConvertedDate, ConvertedAccountId, ConvertedContactId, "
-            "ConvertedOpportunityId, IsDeleted, HasOptedOutOfEmail, GCLID__c",
-    "Contact": "Id, AccountId, FirstName, LastName, Email, Phone, Title, OwnerId, LeadSource, MailingCity, "
-               "MailingState, MailingCountry, CreatedDate, LastModifiedDate, IsDeleted, HasOptedOutOfEmail",
-    "Account": "Id, Name, Website, Industry, NumberOfEmployees, AnnualRevenue, BillingCity, BillingState, "
-               "BillingCountry, OwnerId, Type, ParentId, CreatedDate, LastModifiedDate, IsDeleted",
-    "Opportunity": "Id, AccountId, ContactId, Name, StageName, Amount, CloseDate, IsClosed, IsWon, OwnerId, LeadSource, "
-                   "CampaignId, CreatedDate, LastModifiedDate, IsDeleted",
+    "Lead": (
+        "Id, FirstName, LastName, Email, Phone, MobilePhone, Title, Company, Website, Industry, "
+        "NumberOfEmployees, AnnualRevenue, LeadSource, Status, Rating, OwnerId, Street, City, State, "
+        "PostalCode, Country, CreatedDate, LastModifiedDate, IsConverted, ConvertedDate, "
+        "ConvertedAccountId, ConvertedContactId, ConvertedOpportunityId, IsDeleted, HasOptedOutOfEmail, "
+        "GCLID__c"
+    ),
+    "Contact": (
+        "Id, AccountId, FirstName, LastName, Email, Phone, Title, OwnerId, LeadSource, MailingCity, "
+        "MailingState, MailingCountry, CreatedDate, LastModifiedDate, IsDeleted, HasOptedOutOfEmail"
+    ),
+    "Account": (
+        "Id, Name, Website, Industry, NumberOfEmployees, AnnualRevenue, BillingCity, BillingState, "
+        "BillingCountry, OwnerId, Type, ParentId, CreatedDate, LastModifiedDate, IsDeleted"
+    ),
+    "Opportunity": (
+        "Id, AccountId, ContactId, Name, StageName, Amount, CloseDate, IsClosed, IsWon, OwnerId, "
+        "LeadSource, CampaignId, CreatedDate, LastModifiedDate, IsDeleted"
+    ),
     "User": "Id, Name, Email, IsActive, ManagerId, Department, CreatedDate",
-    "Task": "Id, WhoId, WhatId, OwnerId, Subject, Status, Priority, ActivityDate, CreatedDate, CompletedDateTime, "
-            "TaskSubtype, Type, IsClosed",
+    "Task": (
+        "Id, WhoId, WhatId, OwnerId, Subject, Status, Priority, ActivityDate, CreatedDate, "
+        "CompletedDateTime, TaskSubtype, Type, IsClosed"
+    ),
     "Campaign": "Id, Name, Type, Status, StartDate, EndDate, ActualCost",
-    "contacts": "hs_object_id, email, firstname, lastname, phone, company, website, jobtitle, lifecyclestage, "
-                "hs_lead_status, city, state, country, createdate, lastmodifieddate, hs_analytics_source, "
-                "hs_analytics_source_data_1, recent_conversion_event_name, recent_conversion_date, "
-                "num_conversion_events, hs_email_optout",
-    "leads": "id, email, firstName, lastName, company, title, phone, website, city, state, country, leadSource, "
-             "createdAt, updatedAt, sfdcLeadId, sfdcContactId, unsubscribed",
-    "activities": "marketoGUID, leadId, activityDate, activityTypeId, campaignId, primaryAttributeValueId, "
-                  "primaryAttributeValue, attributes",
-    "click_view": "click_view.gclid, segments.date, campaign.id, campaign.name, ad_group.id, ad_group.name, "
-                  "click_view.keyword_info.text, click_view.area_of_interest.city",
-    "campaign": "segments.date, campaign.id, campaign.name, metrics.impressions, metrics.clicks, metrics.cost_micros, "
-                "metrics.conversions",
-    "leadgen": "Lead ID, First Name, Last Name, Email Address, Company Name, Job Title, Country, Company Size, "
-               "Campaign ID, Campaign Name, Form Name, Submitted At",
-    "surge": "Company Name, Domain, Size, Industry, Category, Topic, Composite Score, Bucket Code, Metro Area, "
-             "Metro Composite Score, Domain Origin Country, Week Start Date",
+    "contacts": (
+        "hs_object_id, email, firstname, lastname, phone, company, website, jobtitle, lifecyclestage, "
+        "hs_lead_status, city, state, country, createdate, lastmodifieddate, hs_analytics_source, "
+        "hs_analytics_source_data_1, recent_conversion_event_name, recent_conversion_date, "
+        "num_conversion_events, hs_email_optout"
+    ),
+    "leads": (
+        "id, email, firstName, lastName, company, title, phone, website, city, state, country, "
+        "leadSource, createdAt, updatedAt, sfdcLeadId, sfdcContactId, unsubscribed"
+    ),
+    "activities": (
+        "marketoGUID, leadId, activityDate, activityTypeId, campaignId, primaryAttributeValueId, "
+        "primaryAttributeValue, attributes"
+    ),
+    "click_view": (
+        "click_view.gclid, segments.date, campaign.id, campaign.name, ad_group.id, ad_group.name, "
+        "click_view.keyword_info.text, click_view.area_of_interest.city"
+    ),
+    "campaign": (
+        "segments.date, campaign.id, campaign.name, metrics.impressions, metrics.clicks, "
+        "metrics.cost_micros, metrics.conversions"
+    ),
+    "leadgen": (
+        "Lead ID, First Name, Last Name, Email Address, Company Name, Job Title, Country, Company Size, "
+        "Campaign ID, Campaign Name, Form Name, Submitted At"
+    ),
+    "surge": (
+        "Company Name, Domain, Size, Industry, Category, Topic, Composite Score, Bucket Code, Metro Area, "
+        "Metro Composite Score, Domain Origin Country, Week Start Date"
+    ),
 }
 HEADERS = {k: v.split(", ") for k, v in HEADERS.items()}
-PREFIXES = {"salesforce": ["Lead", "Contact", "Account", "Opportunity", "User", "Task", "Campaign"],
-            "hubspot": ["contacts"], "marketo": ["leads", "activities"], "google_ads": ["click_view", "campaign"],
-            "linkedin": ["leadgen"], "bombora": ["surge"]}
-SF_PREFIX = {"Lead": "00Q", "Contact": "003", "Account": "001", "Opportunity": "006", "User": "005", "Task": "00T",
-             "Campaign": "701"}
-KEYS = {**{o: ["Id"] for o in SF_PREFIX}, "contacts": ["hs_object_id"], "leads": ["id"],
-        "activities": ["marketoGUID"], "click_view": ["click_view.gclid"], "campaign": ["segments.date", "campaign.id"],
-        "leadgen": ["Lead ID"], "surge": ["Domain", "Topic", "Week Start Date"]}
+PREFIXES = {
+    "salesforce": ["Lead", "Contact", "Account", "Opportunity", "User", "Task", "Campaign"],
+    "hubspot": ["contacts"],
+    "marketo": ["leads", "activities"],
+    "google_ads": ["click_view", "campaign"],
+    "linkedin": ["leadgen"],
+    "bombora": ["surge"],
+}
+SF_PREFIX = {
+    "Lead": "00Q",
+    "Contact": "003",
+    "Account": "001",
+    "Opportunity": "006",
+    "User": "005",
+    "Task": "00T",
+    "Campaign": "701",
+}
+KEYS = {
+    **{o: ["Id"] for o in SF_PREFIX},
+    "contacts": ["hs_object_id"],
+    "leads": ["id"],
+    "activities": ["marketoGUID"],
+    "click_view": ["click_view.gclid"],
+    "campaign": ["segments.date", "campaign.id"],
+    "leadgen": ["Lead ID"],
+    "surge": ["Domain", "Topic", "Week Start Date"],
+}
 REQUIRED = {
     "Lead": ["Id", "LastName", "Company", "CreatedDate", "LastModifiedDate", "IsConverted", "IsDeleted"],
     "Contact": ["Id", "LastName", "CreatedDate", "LastModifiedDate", "IsDeleted"],
     "Account": ["Id", "Name", "CreatedDate", "LastModifiedDate", "IsDeleted"],
-    "Opportunity": ["Id", "Name", "StageName", "CloseDate", "IsClosed", "IsWon", "CreatedDate", "LastModifiedDate",
-                    "IsDeleted"],
+    "Opportunity": [
+        "Id",
+        "Name",
+        "StageName",
+        "CloseDate",
+        "IsClosed",
+        "IsWon",
+        "CreatedDate",
+        "LastModifiedDate",
+        "IsDeleted",
+    ],
     "User": ["Id", "Name", "IsActive", "CreatedDate"],
     "Task": ["Id", "OwnerId", "Subject", "Status", "CreatedDate", "IsClosed"],
     "Campaign": ["Id", "Name"],
@@ -79,31 +132,62 @@ REQUIRED = {
 }
 _SF_SYS = {"CreatedDate": "ts", "LastModifiedDate": "ts", "IsDeleted": "bool"}
 TYPED = {  # every typed column a good row must satisfy (ts / date / int / num / bool)
-    "Lead": {**_SF_SYS, "NumberOfEmployees": "int", "AnnualRevenue": "num", "IsConverted": "bool",
-             "ConvertedDate": "date", "HasOptedOutOfEmail": "bool"},
+    "Lead": {
+        **_SF_SYS,
+        "NumberOfEmployees": "int",
+        "AnnualRevenue": "num",
+        "IsConverted": "bool",
+        "ConvertedDate": "date",
+        "HasOptedOutOfEmail": "bool",
+    },
     "Contact": {**_SF_SYS, "HasOptedOutOfEmail": "bool"},
     "Account": {**_SF_SYS, "NumberOfEmployees": "int", "AnnualRevenue": "num"},
     "Opportunity": {**_SF_SYS, "Amount": "num", "CloseDate": "date", "IsClosed": "bool", "IsWon": "bool"},
     "User": {"IsActive": "bool", "CreatedDate": "ts"},
     "Task": {"CreatedDate": "ts", "ActivityDate": "date", "IsClosed": "bool", "CompletedDateTime": "ts"},
     "Campaign": {"StartDate": "date", "EndDate": "date", "ActualCost": "num"},
-    "contacts": {"createdate": "ts", "lastmodifieddate": "ts", "recent_conversion_date": "ts",
-                 "num_conversion_events": "int", "hs_email_optout": "bool"},
+    "contacts": {
+        "createdate": "ts",
+        "lastmodifieddate": "ts",
+        "recent_conversion_date": "ts",
+        "num_conversion_events": "int",
+        "hs_email_optout": "bool",
+    },
     "leads": {"createdAt": "ts", "updatedAt": "ts", "unsubscribed": "bool"},
     "activities": {"activityDate": "ts", "activityTypeId": "int", "campaignId": "int"},
     "click_view": {"segments.date": "date", "campaign.id": "int", "ad_group.id": "int"},
-    "campaign": {"segments.date": "date", "campaign.id": "int", "metrics.impressions": "int", "metrics.clicks": "int",
-                 "metrics.cost_micros": "int", "metrics.conversions": "num"},
+    "campaign": {
+        "segments.date": "date",
+        "campaign.id": "int",
+        "metrics.impressions": "int",
+        "metrics.clicks": "int",
+        "metrics.cost_micros": "int",
+        "metrics.conversions": "num",
+    },
     "leadgen": {"Submitted At": "ts"},
     "surge": {"Composite Score": "int", "Metro Composite Score": "int", "Week Start Date": "date"},
 }
-ENUMS = {("contacts", "lifecyclestage"): ["subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead",
-                                          "opportunity", "customer", "evangelist", "other"],
-         ("Task", "TaskSubtype"): ["Task", "Email", "Call", "LinkedIn"],
-         ("activities", "activityTypeId"): ["1", "2", "3", "6", "7", "8", "9", "10", "11", "12", "13"]}
-RANGES = {("Lead", "NumberOfEmployees"): (0, None), ("Account", "NumberOfEmployees"): (0, None),
-          ("campaign", "metrics.cost_micros"): (0, None), ("surge", "Composite Score"): (0, 100),
-          ("surge", "Metro Composite Score"): (0, 100)}
+ENUMS = {
+    ("contacts", "lifecyclestage"): [
+        "subscriber",
+        "lead",
+        "marketingqualifiedlead",
+        "salesqualifiedlead",
+        "opportunity",
+        "customer",
+        "evangelist",
+        "other",
+    ],
+    ("Task", "TaskSubtype"): ["Task", "Email", "Call", "LinkedIn"],
+    ("activities", "activityTypeId"): ["1", "2", "3", "6", "7", "8", "9", "10", "11", "12", "13"],
+}
+RANGES = {
+    ("Lead", "NumberOfEmployees"): (0, None),
+    ("Account", "NumberOfEmployees"): (0, None),
+    ("campaign", "metrics.cost_micros"): (0, None),
+    ("surge", "Composite Score"): (0, 100),
+    ("surge", "Metro Composite Score"): (0, 100),
+}
 NUMERIC_KEYS = {"contacts": "hs_object_id", "leads": "id", "activities": "leadId"}
 IDENTIFY_KEYS = {"type", "messageId", "timestamp", "userId", "anonymousId", "traits", "context"}
 TRACK_KEYS = {"type", "messageId", "timestamp", "userId", "anonymousId", "event", "properties", "context"}
@@ -166,8 +250,15 @@ def csv_defects(obj: str, df: pl.DataFrame) -> pl.DataFrame:
             add((num < lo) | (num > hi if hi is not None else pl.Series([False] * n)), "out_of_range", col)
     for (o, col), allowed in ENUMS.items():
         if o == obj:
-            add(df[col].is_not_null() & ~df[col].is_in(allowed) & df[col].cast(pl.Int64, strict=False).is_not_null()
-                if col == "activityTypeId" else df[col].is_not_null() & ~df[col].is_in(allowed), "invalid_value", col)
+            add(
+                df[col].is_not_null()
+                & ~df[col].is_in(allowed)
+                & df[col].cast(pl.Int64, strict=False).is_not_null()
+                if col == "activityTypeId"
+                else df[col].is_not_null() & ~df[col].is_in(allowed),
+                "invalid_value",
+                col,
+            )
     if obj == "activities":
         valid = []
         for v in df["attributes"].to_list():
@@ -205,7 +296,9 @@ def event_defects(lines: list[str]) -> tuple[pl.DataFrame, list[dict | None]]:
             if obj["messageId"] in seen:
                 out.append((i, "duplicate_key", "messageId"))
             seen.add(obj["messageId"])
-    return pl.DataFrame(out, schema={"row": pl.Int64, "kind": pl.String, "field": pl.String}, orient="row"), parsed
+    return pl.DataFrame(
+        out, schema={"row": pl.Int64, "kind": pl.String, "field": pl.String}, orient="row"
+    ), parsed
 
 
 def _iso(value: str) -> bool:
@@ -219,16 +312,20 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-# --- fixtures ------------------------------------------------------------------------------------------------
+# --- fixtures ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> WorldSummary:
-    return generate_world(tmp_path_factory.mktemp("world"), persons=PERSONS, seed=7, bad_row_rate=RATE, as_of=AS_OF)
+    return generate_world(
+        tmp_path_factory.mktemp("world"), persons=PERSONS, seed=7, bad_row_rate=RATE, as_of=AS_OF
+    )
 
 
 @pytest.fixture(scope="module")
 def truth(world: WorldSummary) -> dict[str, pl.DataFrame]:
-    return {name: pl.read_parquet(world.truth_dir / f"{name}.parquet")
-            for name in ("source_records", "persons", "accounts", "bad_rows", "rejected_files")}
+    return {
+        name: pl.read_parquet(world.truth_dir / f"{name}.parquet")
+        for name in ("source_records", "persons", "accounts", "bad_rows", "rejected_files")
+    }
 
 
 def good_rows(world: WorldSummary, truth: dict, rel: str) -> pl.DataFrame:
@@ -237,16 +334,25 @@ def good_rows(world: WorldSummary, truth: dict, rel: str) -> pl.DataFrame:
     return df.filter(~pl.col("__row").cast(pl.Int64).is_in(bad.implode()))
 
 
-# --- tests ---------------------------------------------------------------------------------------------------
+# --- tests ------------------------------------------------------------------------------------------------
 def test_summary_and_layout(world: WorldSummary) -> None:
     assert world.persons == PERSONS and world.accounts == PERSONS // 10 and world.seconds > 0
-    on_disk = sorted(str(p.relative_to(world.landing_dir)) for p in world.landing_dir.rglob("*") if p.is_file())
+    on_disk = sorted(
+        str(p.relative_to(world.landing_dir)) for p in world.landing_dir.rglob("*") if p.is_file()
+    )
     assert sorted([*world.files, "roster/roster.yaml"]) == on_disk
     expected = {f"salesforce/{o}_{DAY}_full.csv" for o in SF_PREFIX} | {
-        f"salesforce/Lead_{DAY}_incremental.csv", f"hubspot/contacts_{DAY}.csv",
-        f"hubspot/contacts_{DAY}_missing_column.csv", f"marketo/leads_{DAY}.csv", f"marketo/activities_{DAY}.csv",
-        f"google_ads/click_view_{DAY}.csv", f"google_ads/campaign_{DAY}.csv", f"linkedin/leadgen_{DAY}.csv",
-        "bombora/surge_2026-11-09.csv", "bombora/surge_2026-11-16.csv"}
+        f"salesforce/Lead_{DAY}_incremental.csv",
+        f"hubspot/contacts_{DAY}.csv",
+        f"hubspot/contacts_{DAY}_missing_column.csv",
+        f"marketo/leads_{DAY}.csv",
+        f"marketo/activities_{DAY}.csv",
+        f"google_ads/click_view_{DAY}.csv",
+        f"google_ads/campaign_{DAY}.csv",
+        f"linkedin/leadgen_{DAY}.csv",
+        "bombora/surge_2026-11-09.csv",
+        "bombora/surge_2026-11-16.csv",
+    }
     assert expected <= set(world.files)
     events = [f for f in world.files if f.startswith("events/")]
     assert events and all(re.fullmatch(rf"events/events_{DAY}_\d{{4}}\.jsonl", f) for f in events)
@@ -278,10 +384,17 @@ def test_headers_are_exact(world: WorldSummary) -> None:
 def test_ids_and_values_are_well_formed_on_good_rows(world: WorldSummary, truth: dict) -> None:
     """Every defect found by an independent checker is a planted one, and every planted one is found."""
     bad = truth["bad_rows"]
-    assert set(bad["kind"].unique()) <= {"invalid_format", "required_missing", "type_mismatch", "out_of_range",
-                                         "invalid_value", "invalid_json", "duplicate_key"}
+    assert set(bad["kind"].unique()) <= {
+        "invalid_format",
+        "required_missing",
+        "type_mismatch",
+        "out_of_range",
+        "invalid_value",
+        "invalid_json",
+        "duplicate_key",
+    }
     for rel in world.files:
-        if rel.endswith(".jsonl") or rel.endswith("_missing_column.csv"):
+        if rel.endswith((".jsonl", "_missing_column.csv")):
             continue
         found = csv_defects(object_of(rel), read_csv(world.landing_dir / rel))
         planted = bad.filter(pl.col("file") == rel).select("row", "kind", "field")
@@ -299,8 +412,15 @@ def test_bad_row_rate_per_file(world: WorldSummary, truth: dict) -> None:
             assert k == 0
         elif n >= 50:
             assert k == max(1, round(RATE * n)), rel
-    assert set(bad["kind"]) == {"invalid_format", "required_missing", "type_mismatch", "out_of_range",
-                                "invalid_value", "invalid_json", "duplicate_key"}
+    assert set(bad["kind"]) == {
+        "invalid_format",
+        "required_missing",
+        "type_mismatch",
+        "out_of_range",
+        "invalid_value",
+        "invalid_json",
+        "duplicate_key",
+    }
 
 
 def test_events_are_segment_json_lines(world: WorldSummary, truth: dict) -> None:
@@ -311,7 +431,11 @@ def test_events_are_segment_json_lines(world: WorldSummary, truth: dict) -> None
         found, parsed = event_defects(lines)
         planted = bad.filter(pl.col("file") == rel)
         assert sorted(found["row"].to_list()) == sorted(planted["row"].to_list()), rel
-        assert (planted.join(found, on="row", suffix="_f").select((pl.col("kind") == pl.col("kind_f")).all()).item())
+        assert (
+            planted.join(found, on="row", suffix="_f")
+            .select((pl.col("kind") == pl.col("kind_f")).all())
+            .item()
+        )
         in_truth = set(rec.filter(pl.col("file") == rel)["row"].to_list())
         for i, obj in enumerate(parsed, start=1):
             if obj is None:
@@ -348,23 +472,34 @@ def test_drift_files(world: WorldSummary, truth: dict) -> None:
     assert 0.01 < inc.height / full.height < 0.04
     both = inc.join(full, on="Id", suffix="_full")
     assert both.height >= inc.height * 0.9
-    assert both.select((parse_ts(pl.col("LastModifiedDate")) > parse_ts(pl.col("LastModifiedDate_full"))).all()).item()
+    assert both.select(
+        (parse_ts(pl.col("LastModifiedDate")) > parse_ts(pl.col("LastModifiedDate_full"))).all()
+    ).item()
     assert inc["Lead_Score__c"].cast(pl.Int64).is_between(0, 100).all()
     assert (both["Status"] != both["Status_full"]).any()
     rej = truth["rejected_files"]
-    assert rej.to_dicts() == [{"file": f"hubspot/contacts_{DAY}_missing_column.csv",
-                               "reason": "missing_required_column: hs_object_id"}]
+    assert rej.to_dicts() == [
+        {
+            "file": f"hubspot/contacts_{DAY}_missing_column.csv",
+            "reason": "missing_required_column: hs_object_id",
+        }
+    ]
     n_hub = world.files[f"hubspot/contacts_{DAY}.csv"]
     assert 0 < world.files[f"hubspot/contacts_{DAY}_missing_column.csv"] <= max(1, round(n_hub * 0.01)) + 1
 
 
 def test_freshness_and_window(world: WorldSummary, truth: dict) -> None:
-    fresh = {f"salesforce/Lead_{DAY}_full.csv": "LastModifiedDate", f"salesforce/Contact_{DAY}_full.csv":
-             "LastModifiedDate", f"salesforce/Account_{DAY}_full.csv": "LastModifiedDate",
-             f"salesforce/Opportunity_{DAY}_full.csv": "LastModifiedDate",
-             f"salesforce/Task_{DAY}_full.csv": "CreatedDate", f"hubspot/contacts_{DAY}.csv": "lastmodifieddate",
-             f"marketo/leads_{DAY}.csv": "updatedAt", f"marketo/activities_{DAY}.csv": "activityDate",
-             f"linkedin/leadgen_{DAY}.csv": "Submitted At"}
+    fresh = {
+        f"salesforce/Lead_{DAY}_full.csv": "LastModifiedDate",
+        f"salesforce/Contact_{DAY}_full.csv": "LastModifiedDate",
+        f"salesforce/Account_{DAY}_full.csv": "LastModifiedDate",
+        f"salesforce/Opportunity_{DAY}_full.csv": "LastModifiedDate",
+        f"salesforce/Task_{DAY}_full.csv": "CreatedDate",
+        f"hubspot/contacts_{DAY}.csv": "lastmodifieddate",
+        f"marketo/leads_{DAY}.csv": "updatedAt",
+        f"marketo/activities_{DAY}.csv": "activityDate",
+        f"linkedin/leadgen_{DAY}.csv": "Submitted At",
+    }
     lo = dt.datetime(2026, 11, 20, tzinfo=dt.UTC) - dt.timedelta(days=181)
     hi = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
     for rel, col in fresh.items():
@@ -406,7 +541,9 @@ def test_relations_are_coherent(world: WorldSummary, truth: dict) -> None:
     assert dangling(contact["AccountId"], ids("Account")) < 0.05
     assert dangling(opp["ContactId"], ids("Contact")) < 0.05
     assert dangling(opp["CampaignId"], ids("Campaign")) < 0.05
-    assert dangling(task["WhoId"], pl.concat([ids("Lead").explode(), ids("Contact").explode()]).implode()) < 0.05
+    assert (
+        dangling(task["WhoId"], pl.concat([ids("Lead").explode(), ids("Contact").explode()]).implode()) < 0.05
+    )
     for df in (lead, contact, opp, task):
         assert dangling(df["OwnerId"], users) < 0.05
     mk = read_csv(world.landing_dir / f"marketo/leads_{DAY}.csv")
@@ -416,8 +553,14 @@ def test_relations_are_coherent(world: WorldSummary, truth: dict) -> None:
     assert dangling(lead["GCLID__c"], clicks["click_view.gclid"].implode()) < 0.05
     # spend rows count exactly the clicks of their campaign-day (up to the planted bad rows of either file)
     spend = good_rows(world, truth, f"google_ads/campaign_{DAY}.csv")
-    per_day = good_rows(world, truth, f"google_ads/click_view_{DAY}.csv").group_by("segments.date", "campaign.id").len()
-    cmp = spend.join(per_day, on=["segments.date", "campaign.id"], how="left").with_columns(pl.col("len").fill_null(0))
+    per_day = (
+        good_rows(world, truth, f"google_ads/click_view_{DAY}.csv")
+        .group_by("segments.date", "campaign.id")
+        .len()
+    )
+    cmp = spend.join(per_day, on=["segments.date", "campaign.id"], how="left").with_columns(
+        pl.col("len").fill_null(0)
+    )
     off = (cmp["metrics.clicks"].cast(pl.Int64) - cmp["len"]).abs().sum()
     n_bad = truth["bad_rows"].filter(pl.col("file").str.starts_with("google_ads/")).height
     assert cmp.height > 0 and off <= n_bad
@@ -449,21 +592,31 @@ def test_roster_matches_users(world: WorldSummary) -> None:
 def test_noise_and_hard_negatives(world: WorldSummary, truth: dict) -> None:
     persons = truth["persons"]
     twins = persons.filter(pl.col("twin_of").is_not_null()).join(
-        persons, left_on="twin_of", right_on="person_id", suffix="_twin")
+        persons, left_on="twin_of", right_on="person_id", suffix="_twin"
+    )
     assert twins.height > 0
     assert (twins["account_id"] == twins["account_id_twin"]).all()
-    assert ((twins["first_name"] == twins["first_name_twin"]) & (twins["last_name"] == twins["last_name_twin"])).all()
+    assert (
+        (twins["first_name"] == twins["first_name_twin"]) & (twins["last_name"] == twins["last_name_twin"])
+    ).all()
     assert (twins["work_email"] != twins["work_email_twin"]).all()
     namesakes = persons.filter(pl.col("namesake_of").is_not_null())
     assert namesakes.height > 0 and namesakes["personal_email"].is_not_null().all()
     assert persons["work_email"].drop_nulls().is_unique().all()
     assert persons["personal_email"].drop_nulls().is_unique().all()
     leads = read_csv(world.landing_dir / f"salesforce/Lead_{DAY}_full.csv")
-    assert leads["FirstName"].is_in(["Bob", "Bill", "Mike", "Liz", "Kate", "Jim", "Tom", "Chris", "Dan"]).any()
+    assert (
+        leads["FirstName"].is_in(["Bob", "Bill", "Mike", "Liz", "Kate", "Jim", "Tom", "Chris", "Dan"]).any()
+    )
     assert leads["Email"].str.contains("@(gmail|yahoo|outlook|hotmail).com$").any()
-    assert leads["Phone"].str.contains(r"^\(\d{3}\) 555-01\d\d$").any() and leads["Phone"].str.contains(r"^\+").any()
+    assert (
+        leads["Phone"].str.contains(r"^\(\d{3}\) 555-01\d\d$").any()
+        and leads["Phone"].str.contains(r"^\+").any()
+    )
     accounts = truth["accounts"]
-    assert accounts["alias_domains"].list.len().gt(0).any() and accounts["parent_account_id"].is_not_null().any()
+    assert (
+        accounts["alias_domains"].list.len().gt(0).any() and accounts["parent_account_id"].is_not_null().any()
+    )
     assert (persons["account_id"].is_null().mean()) < 0.1
 
 

@@ -28,10 +28,17 @@ def make_accounts(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFram
         raise ValueError(f"at most {space // 2} accounts supported")
     # sample (brand, sector) pairs; fold to a domain base and keep the first n distinct bases
     cand = rng.choice(space, size=min(space, int(n * 1.15) + 32), replace=False)
-    frame = pl.DataFrame({"brand": lit_series(brands, cand // len(sectors)),
-                          "sector": lit_series(sectors, cand % len(sectors))})
+    frame = pl.DataFrame(
+        {
+            "brand": lit_series(brands, cand // len(sectors)),
+            "sector": lit_series(sectors, cand % len(sectors)),
+        }
+    )
     frame = frame.with_columns(
-        base=(fold(frame["brand"]) + fold(frame["sector"])).str.to_lowercase().str.replace_all(r"[^a-z0-9]", ""))
+        base=(fold(frame["brand"]) + fold(frame["sector"]))
+        .str.to_lowercase()
+        .str.replace_all(r"[^a-z0-9]", "")
+    )
     frame = frame.unique(subset="base", keep="first", maintain_order=True).head(n)
     if frame.height < n:
         raise RuntimeError("could not draw enough distinct company names")
@@ -68,19 +75,24 @@ def make_accounts(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFram
     # ~5% subsidiaries: renamed after a larger parent, in another country, on a parent-derived domain
     parent = np.full(n, -1, dtype=np.int64)
     order = np.argsort(-employees, kind="stable")
-    n_sub = int(round(n * 0.05))
+    n_sub = round(n * 0.05)
     if n_sub:
         parent_pool = order[: max(n // 5, 1)]
-        subs = rng.choice(np.setdiff1d(np.arange(n), parent_pool), size=min(n_sub, n - parent_pool.size),
-                          replace=False)
+        subs = rng.choice(
+            np.setdiff1d(np.arange(n), parent_pool), size=min(n_sub, n - parent_pool.size), replace=False
+        )
         par = rng.choice(parent_pool, size=subs.size)
         sub_cc = np.array(codes, dtype=object)[rng.integers(1, len(codes), size=subs.size)]
         same = sub_cc == country[par]
         sub_cc[same] = "US"
         same = sub_cc == country[par]
         sub_cc[same] = "GB"
-        new_domain = base[par] + "-" + pl.Series(sub_cc.astype(str)).str.to_lowercase().to_numpy().astype(object) \
+        new_domain = (
+            base[par]
+            + "-"
+            + pl.Series(sub_cc.astype(str)).str.to_lowercase().to_numpy().astype(object)
             + ".com"
+        )
         # keep only the first subsidiary per (parent, country): the domain must stay unique
         _, first = np.unique(new_domain.astype(str), return_index=True)
         keep = np.zeros(subs.size, dtype=bool)
@@ -89,10 +101,17 @@ def make_accounts(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFram
         parent[subs] = par
         country[subs] = sub_cc
         city_idx[subs] = _random_city(rng, sub_cc)
-        legal[subs] = pl.Series(sub_cc.astype(str)).replace_strict(
-            {c: v[0] for c, v in lx.LEGAL_SUFFIX.items()}, return_dtype=pl.String).to_numpy()
-        local_name = pl.Series(sub_cc.astype(str)).replace_strict(
-            {c: v[0][0] for c, v in lx.COUNTRIES.items()}, return_dtype=pl.String).to_numpy().astype(object)
+        legal[subs] = (
+            pl.Series(sub_cc.astype(str))
+            .replace_strict({c: v[0] for c, v in lx.LEGAL_SUFFIX.items()}, return_dtype=pl.String)
+            .to_numpy()
+        )
+        local_name = (
+            pl.Series(sub_cc.astype(str))
+            .replace_strict({c: v[0][0] for c, v in lx.COUNTRIES.items()}, return_dtype=pl.String)
+            .to_numpy()
+            .astype(object)
+        )
         brand[subs] = brand[par]
         sector[subs] = sector[par]
         name[subs] = brand[par] + " " + sector[par] + " " + local_name + " " + legal[subs]
@@ -102,9 +121,15 @@ def make_accounts(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFram
 
     # alias domains for ~15%
     alias_kind = rng.integers(0, 4, size=n)
-    alias_a = np.where(alias_kind == 0, base + np.where(tld == ".io", ".com", ".io").astype(object),
-                       np.where(alias_kind == 1, base + "hq.com",
-                                np.where(alias_kind == 2, "get" + base + ".com", base + "group.com")))
+    alias_a = np.where(
+        alias_kind == 0,
+        base + np.where(tld == ".io", ".com", ".io").astype(object),
+        np.where(
+            alias_kind == 1,
+            base + "hq.com",
+            np.where(alias_kind == 2, "get" + base + ".com", base + "group.com"),
+        ),
+    )
     alias_b = np.where(alias_kind >= 2, base + "hq.com", "get" + base + ".com")
     n_alias = np.where(rng.random(n) < 0.15, np.where(rng.random(n) < 0.25, 2, 1), 0)
     n_alias[parent >= 0] = 0
@@ -112,15 +137,22 @@ def make_accounts(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFram
     b_s = pl.Series(alias_b.astype(str))
     k_s = pl.Series(n_alias)
     aliases = pl.select(
-        pl.when(pl.lit(k_s) == 0).then(pl.lit([], dtype=pl.List(pl.String)))
-        .when(pl.lit(k_s) == 1).then(pl.concat_list(pl.lit(a_s)))
-        .otherwise(pl.concat_list(pl.lit(a_s), pl.lit(b_s))).alias("alias_domains")).to_series()
+        pl.when(pl.lit(k_s) == 0)
+        .then(pl.lit([], dtype=pl.List(pl.String)))
+        .when(pl.lit(k_s) == 1)
+        .then(pl.concat_list(pl.lit(a_s)))
+        .otherwise(pl.concat_list(pl.lit(a_s), pl.lit(b_s)))
+        .alias("alias_domains")
+    ).to_series()
 
-    industry = pl.Series(sector.astype(str)).replace_strict(lx.SECTOR_WORDS, return_dtype=pl.String).to_numpy()
+    industry = (
+        pl.Series(sector.astype(str)).replace_strict(lx.SECTOR_WORDS, return_dtype=pl.String).to_numpy()
+    )
     industry = industry.astype(object)
     swap = rng.random(n) < 0.1
     industry[swap] = np.array(lx.BUSINESS_INDUSTRIES, dtype=object)[
-        rng.integers(0, len(lx.BUSINESS_INDUSTRIES), size=int(swap.sum()))]
+        rng.integers(0, len(lx.BUSINESS_INDUSTRIES), size=int(swap.sum()))
+    ]
 
     intent = rng.normal(0.0, 1.0, size=n)
     # hierarchy shares a bit of intent
@@ -130,26 +162,28 @@ def make_accounts(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFram
     acct_type = np.where(type_u < 0.06, "Customer", np.where(type_u < 0.08, "Partner", "Prospect"))
     created = clock.start + (rng.random(n) * (clock.end - clock.start) * 0.5).astype(np.int64)
 
-    df = pl.DataFrame({
-        "account_id": np.arange(1, n + 1, dtype=np.int64),
-        "name": name.astype(str),
-        "brand": brand.astype(str),
-        "sector": sector.astype(str),
-        "legal": legal.astype(str),
-        "base": base.astype(str),
-        "domain": domain.astype(str),
-        "parent_row": parent,
-        "country": country.astype(str),
-        "city_idx": city_idx,
-        "employees": employees,
-        "revenue": revenue,
-        "industry": industry.astype(str),
-        "segment": segment_of(employees),
-        "intent": intent,
-        "type": acct_type,
-        "email_format": choice(rng, n, [0.6, 0.3, 0.1]),
-        "created": created,
-    }).with_columns(aliases)
+    df = pl.DataFrame(
+        {
+            "account_id": np.arange(1, n + 1, dtype=np.int64),
+            "name": name.astype(str),
+            "brand": brand.astype(str),
+            "sector": sector.astype(str),
+            "legal": legal.astype(str),
+            "base": base.astype(str),
+            "domain": domain.astype(str),
+            "parent_row": parent,
+            "country": country.astype(str),
+            "city_idx": city_idx,
+            "employees": employees,
+            "revenue": revenue,
+            "industry": industry.astype(str),
+            "segment": segment_of(employees),
+            "intent": intent,
+            "type": acct_type,
+            "email_format": choice(rng, n, [0.6, 0.3, 0.1]),
+            "created": created,
+        }
+    ).with_columns(aliases)
     _check_domains(df)
     return df
 

@@ -12,27 +12,57 @@ from .core import DAY, Clock, choice, null_where, sf_ids, slug, unique_ints
 TYPES = ["Webinar", "Email", "Paid Search", "Paid Social", "Trade Show", "Content Syndication", "Website"]
 TYPE_SHARE = [0.16, 0.20, 0.14, 0.14, 0.08, 0.12, 0.16]
 LEAD_SOURCE = {
-    "Webinar": "Webinar", "Email": "Email", "Paid Search": "Google Ads", "Paid Social": "LinkedIn",
-    "Trade Show": "Trade Show", "Content Syndication": "Content Syndication", "Website": "Web",
+    "Webinar": "Webinar",
+    "Email": "Email",
+    "Paid Search": "Google Ads",
+    "Paid Social": "LinkedIn",
+    "Trade Show": "Trade Show",
+    "Content Syndication": "Content Syndication",
+    "Website": "Web",
 }
 UTM = {  # type -> (utm_source, utm_medium)
-    "Webinar": ("marketo", "email"), "Email": ("marketo", "email"), "Paid Search": ("google", "cpc"),
-    "Paid Social": ("linkedin", "paid_social"), "Trade Show": ("event", "offline"),
-    "Content Syndication": ("partner", "syndication"), "Website": ("google", "organic"),
+    "Webinar": ("marketo", "email"),
+    "Email": ("marketo", "email"),
+    "Paid Search": ("google", "cpc"),
+    "Paid Social": ("linkedin", "paid_social"),
+    "Trade Show": ("event", "offline"),
+    "Content Syndication": ("partner", "syndication"),
+    "Website": ("google", "organic"),
 }
 HUBSPOT_SOURCE = {
-    "Webinar": "EMAIL_MARKETING", "Email": "EMAIL_MARKETING", "Paid Search": "PAID_SEARCH",
-    "Paid Social": "PAID_SOCIAL", "Trade Show": "OFFLINE", "Content Syndication": "REFERRALS",
+    "Webinar": "EMAIL_MARKETING",
+    "Email": "EMAIL_MARKETING",
+    "Paid Search": "PAID_SEARCH",
+    "Paid Social": "PAID_SOCIAL",
+    "Trade Show": "OFFLINE",
+    "Content Syndication": "REFERRALS",
     "Website": "ORGANIC_SEARCH",
 }
 THEMES = [
-    "Data Quality", "Lead Routing", "Pipeline Analytics", "RevOps Summit", "Product Launch", "Customer Stories",
-    "ABM Playbook", "AI Scoring", "Speed to Lead", "Intent Signals", "Attribution", "Forecasting",
+    "Data Quality",
+    "Lead Routing",
+    "Pipeline Analytics",
+    "RevOps Summit",
+    "Product Launch",
+    "Customer Stories",
+    "ABM Playbook",
+    "AI Scoring",
+    "Speed to Lead",
+    "Intent Signals",
+    "Attribution",
+    "Forecasting",
 ]
 REGIONS = ["NA", "EMEA", "APAC", "LATAM", "Global"]
 KEYWORDS = [
-    "lead routing software", "lead scoring tool", "b2b intent data", "marketing to sales handoff",
-    "crm data quality", "identity resolution", "revops platform", "speed to lead", "abm platform",
+    "lead routing software",
+    "lead scoring tool",
+    "b2b intent data",
+    "marketing to sales handoff",
+    "crm data quality",
+    "identity resolution",
+    "revops platform",
+    "speed to lead",
+    "abm platform",
     "pipeline analytics",
 ]
 
@@ -60,7 +90,9 @@ def make_campaigns(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFra
     seen: dict[str, int] = {}
     for i in range(n):  # campaigns are few (<= 200)
         d = dt.datetime.fromtimestamp(int(start[i]), dt.UTC)
-        base = f"{d.year}-Q{(d.month - 1) // 3 + 1} {TYPES[t_idx[i]]} - {THEMES[theme[i]]} {REGIONS[region[i]]}"
+        base = (
+            f"{d.year}-Q{(d.month - 1) // 3 + 1} {TYPES[t_idx[i]]} - {THEMES[theme[i]]} {REGIONS[region[i]]}"
+        )
         k = seen.get(base, 0) + 1
         seen[base] = k
         names.append(base if k == 1 else f"{base} {k}")
@@ -73,25 +105,27 @@ def make_campaigns(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFra
     marketo = 1000 + np.sort(unique_ints(rng, n, 0, n * 40))
     cost = (np.exp(rng.normal(np.log(12_000), 0.8, size=n)) * 100).astype(np.int64)
     name_s = pl.Series(names)
-    df = pl.DataFrame({
-        "campaign_row": np.arange(n, dtype=np.int64),
-        "sf_id": sf_ids(rng, "701", n),
-        "name": name_s,
-        "type": types.astype(str),
-        "type_idx": t_idx,
-        "status": status,
-        "start": start,
-        "end": end,
-        "active_end": active_end,
-        "marketo_id": marketo,
-        "gads_id": null_where(pl.Series(gads), ~is_search),
-        "li_id": null_where(pl.Series(li), ~is_social),
-        "utm_campaign": slug(name_s),
-        "planned_cost_cents": cost,
-        "cpc_micros": (np.exp(rng.normal(np.log(4.5), 0.4, size=n)) * 1_000_000).astype(np.int64),
-        "ctr": rng.uniform(0.015, 0.06, size=n),
-        "keyword": np.array(KEYWORDS, dtype=object)[rng.integers(0, len(KEYWORDS), size=n)].astype(str),
-    })
+    df = pl.DataFrame(
+        {
+            "campaign_row": np.arange(n, dtype=np.int64),
+            "sf_id": sf_ids(rng, "701", n),
+            "name": name_s,
+            "type": types.astype(str),
+            "type_idx": t_idx,
+            "status": status,
+            "start": start,
+            "end": end,
+            "active_end": active_end,
+            "marketo_id": marketo,
+            "gads_id": null_where(pl.Series(gads), ~is_search),
+            "li_id": null_where(pl.Series(li), ~is_social),
+            "utm_campaign": slug(name_s),
+            "planned_cost_cents": cost,
+            "cpc_micros": (np.exp(rng.normal(np.log(4.5), 0.4, size=n)) * 1_000_000).astype(np.int64),
+            "ctr": rng.uniform(0.015, 0.06, size=n),
+            "keyword": np.array(KEYWORDS, dtype=object)[rng.integers(0, len(KEYWORDS), size=n)].astype(str),
+        }
+    )
     return df.with_columns(
         utm_source=pl.col("type").replace_strict({k: v[0] for k, v in UTM.items()}),
         utm_medium=pl.col("type").replace_strict({k: v[1] for k, v in UTM.items()}),

@@ -91,7 +91,9 @@ def sf_ids(rng: np.random.Generator, prefix: str, n: int) -> pl.Series:
     mat15 = np.concatenate([np.broadcast_to(head, (n, 6)), body], axis=1)
     upper = (mat15 >= ord("A")) & (mat15 <= ord("Z"))
     weights = (1 << np.arange(5)).astype(np.int64)
-    check = np.stack([_SF_CHECK[(upper[:, i * 5:(i + 1) * 5] * weights).sum(axis=1)] for i in range(3)], axis=1)
+    check = np.stack(
+        [_SF_CHECK[(upper[:, i * 5 : (i + 1) * 5] * weights).sum(axis=1)] for i in range(3)], axis=1
+    )
     return from_bytes(np.concatenate([mat15, check], axis=1))
 
 
@@ -105,8 +107,9 @@ def uuid_like(rng: np.random.Generator, n: int) -> pl.Series:
     mat[:, 12] = ord("4")
     mat[:, 16] = _HEX[8 + rng.integers(0, 4, size=n)]
     dash = np.full((n, 1), ord("-"), dtype=np.uint8)
-    full = np.concatenate([mat[:, :8], dash, mat[:, 8:12], dash, mat[:, 12:16], dash, mat[:, 16:20], dash,
-                           mat[:, 20:]], axis=1)
+    full = np.concatenate(
+        [mat[:, :8], dash, mat[:, 8:12], dash, mat[:, 12:16], dash, mat[:, 16:20], dash, mat[:, 20:]], axis=1
+    )
     s = from_bytes(full)
     if s.n_unique() != n:  # astronomically unlikely; keep the contract anyway
         raise RuntimeError("uuid collision")
@@ -195,7 +198,9 @@ def fold(s: pl.Series) -> pl.Series:
 
 
 def local_part(s: pl.Series) -> pl.Series:
-    """Name -> email-safe lowercase ascii token (José -> jose, O'Brien -> obrien, van den Berg -> vandenberg)."""
+    """Name -> email-safe lowercase ascii token
+
+    Examples: José -> jose, O'Brien -> obrien, van den Berg -> vandenberg."""
     return fold(s).str.to_lowercase().str.replace_all(r"[^a-z0-9]", "")
 
 
@@ -203,12 +208,29 @@ def slug(s: pl.Series, sep: str = "_") -> pl.Series:
     return fold(s).str.to_lowercase().str.replace_all(r"[^a-z0-9]+", sep).str.strip_chars(sep)
 
 
-PERSON_CORE = ["person_id", "account_id", "acct_row", "first_name", "last_name", "work_email", "personal_email",
-               "phone_cc", "phone_area", "phone_sub", "mobile_sub", "seniority", "function", "country", "city_idx",
-               "tz_offset"]
+PERSON_CORE = [
+    "person_id",
+    "account_id",
+    "acct_row",
+    "first_name",
+    "last_name",
+    "work_email",
+    "personal_email",
+    "phone_cc",
+    "phone_area",
+    "phone_sub",
+    "mobile_sub",
+    "seniority",
+    "function",
+    "country",
+    "city_idx",
+    "tz_offset",
+]
 
 
-def take(p: pl.DataFrame, rows: np.ndarray, extra: list[str] | None = None, *, core: bool = True) -> pl.DataFrame:
+def take(
+    p: pl.DataFrame, rows: np.ndarray, extra: list[str] | None = None, *, core: bool = True
+) -> pl.DataFrame:
     """The selected persons with only the columns a builder needs (avoids copying the whole frame)."""
     cols = (PERSON_CORE if core else []) + [c for c in (extra or []) if not (core and c in PERSON_CORE)]
     return p.select(cols)[np.asarray(rows, dtype=np.int64)]
@@ -223,9 +245,17 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def recent_tail(rng: np.random.Generator, t: np.ndarray, clock: Clock, *, lo: np.ndarray | int | None = None,
-                eligible: np.ndarray | None = None, frac: float = 0.01, min_n: int = 3,
-                window: int = 20 * HOUR) -> np.ndarray:
+def recent_tail(
+    rng: np.random.Generator,
+    t: np.ndarray,
+    clock: Clock,
+    *,
+    lo: np.ndarray | int | None = None,
+    eligible: np.ndarray | None = None,
+    frac: float = 0.01,
+    min_n: int = 3,
+    window: int = 20 * HOUR,
+) -> np.ndarray:
     """Move a few values into the last hours before as_of (every real extract has fresh changes)."""
     t = np.asarray(t, dtype=np.int64).copy()
     pool = np.arange(t.size) if eligible is None else np.flatnonzero(eligible)
@@ -240,7 +270,9 @@ def recent_tail(rng: np.random.Generator, t: np.ndarray, clock: Clock, *, lo: np
     return t
 
 
-def early_times(rng: np.random.Generator, lo: np.ndarray, hi: int | np.ndarray, power: float = 1.6) -> np.ndarray:
+def early_times(
+    rng: np.random.Generator, lo: np.ndarray, hi: int | np.ndarray, power: float = 1.6
+) -> np.ndarray:
     """Times between lo and hi, skewed towards lo (engagement clusters after first touch)."""
     lo = np.asarray(lo, dtype=np.int64)
     span = np.maximum(np.asarray(hi, dtype=np.int64) - lo, 0)

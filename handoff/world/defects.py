@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-KINDS = ["invalid_format", "required_missing", "type_mismatch", "out_of_range", "invalid_value", "invalid_json",
-         "duplicate_key"]
+KINDS = [
+    "invalid_format",
+    "required_missing",
+    "type_mismatch",
+    "out_of_range",
+    "invalid_value",
+    "invalid_json",
+    "duplicate_key",
+]
 
 _TS_BAD = ["not-a-date", "2026-13-45T99:00:00Z", "yesterday", "20261120T250000"]
 _DATE_BAD = ["not-a-date", "2026-02-30", "31/12/2026", "2026-13-01"]
@@ -26,10 +33,16 @@ _SF_SYS = [("CreatedDate", "ts"), ("LastModifiedDate", "ts"), ("IsDeleted", "boo
 SPECS: dict[str, Spec] = {
     "Lead": {
         "invalid_format": [("Id", "sfid")],
-        "required_missing": _req(["Id", "LastName", "Company", "CreatedDate", "LastModifiedDate", "IsConverted",
-                                  "IsDeleted"]),
-        "type_mismatch": _SF_SYS + [("NumberOfEmployees", "num"), ("AnnualRevenue", "num"), ("IsConverted", "bool"),
-                                    ("HasOptedOutOfEmail", "bool")],
+        "required_missing": _req(
+            ["Id", "LastName", "Company", "CreatedDate", "LastModifiedDate", "IsConverted", "IsDeleted"]
+        ),
+        "type_mismatch": _SF_SYS
+        + [
+            ("NumberOfEmployees", "num"),
+            ("AnnualRevenue", "num"),
+            ("IsConverted", "bool"),
+            ("HasOptedOutOfEmail", "bool"),
+        ],
         "out_of_range": [("NumberOfEmployees", "neg")],
         "duplicate_key": [("Id", "dup")],
     },
@@ -48,9 +61,21 @@ SPECS: dict[str, Spec] = {
     },
     "Opportunity": {
         "invalid_format": [("Id", "sfid")],
-        "required_missing": _req(["Id", "Name", "StageName", "CloseDate", "IsClosed", "IsWon", "CreatedDate",
-                                  "LastModifiedDate", "IsDeleted"]),
-        "type_mismatch": _SF_SYS + [("Amount", "num"), ("CloseDate", "date"), ("IsClosed", "bool"), ("IsWon", "bool")],
+        "required_missing": _req(
+            [
+                "Id",
+                "Name",
+                "StageName",
+                "CloseDate",
+                "IsClosed",
+                "IsWon",
+                "CreatedDate",
+                "LastModifiedDate",
+                "IsDeleted",
+            ]
+        ),
+        "type_mismatch": _SF_SYS
+        + [("Amount", "num"), ("CloseDate", "date"), ("IsClosed", "bool"), ("IsWon", "bool")],
         "duplicate_key": [("Id", "dup")],
     },
     "User": {
@@ -75,8 +100,12 @@ SPECS: dict[str, Spec] = {
     "contacts": {
         "invalid_format": [("hs_object_id", "numid")],
         "required_missing": _req(["hs_object_id", "createdate", "lastmodifieddate"]),
-        "type_mismatch": [("createdate", "ts"), ("lastmodifieddate", "ts"), ("num_conversion_events", "num"),
-                          ("hs_email_optout", "bool")],
+        "type_mismatch": [
+            ("createdate", "ts"),
+            ("lastmodifieddate", "ts"),
+            ("num_conversion_events", "num"),
+            ("hs_email_optout", "bool"),
+        ],
         "invalid_value": [("lifecyclestage", "enum:prospectish")],
         "duplicate_key": [("hs_object_id", "dup")],
     },
@@ -101,8 +130,12 @@ SPECS: dict[str, Spec] = {
     },
     "campaign": {
         "required_missing": _req(["segments.date", "campaign.id"]),
-        "type_mismatch": [("segments.date", "date"), ("metrics.impressions", "num"), ("metrics.clicks", "num"),
-                          ("metrics.cost_micros", "num")],
+        "type_mismatch": [
+            ("segments.date", "date"),
+            ("metrics.impressions", "num"),
+            ("metrics.clicks", "num"),
+            ("metrics.cost_micros", "num"),
+        ],
         "out_of_range": [("metrics.cost_micros", "neg")],
         "duplicate_key": [("segments.date+campaign.id", "dup")],
     },
@@ -130,7 +163,7 @@ SPECS: dict[str, Spec] = {
 def bad_count(rate: float, n: int) -> int:
     if rate <= 0 or n == 0:
         return 0
-    k = int(round(rate * n))
+    k = round(rate * n)
     if n >= 50:
         k = max(k, 1)
     return min(k, n // 2)
@@ -150,14 +183,20 @@ def _bad_values(rng: np.random.Generator, gen: str, orig: pl.Series) -> pl.Serie
     if gen == "sfid":
         v = rng.integers(0, 3, size=k)
         f = pl.DataFrame({"o": o, "v": v})
-        return f.select(pl.when(pl.col("v") == 0).then("00Z" + pl.col("o").str.slice(3))
-                        .when(pl.col("v") == 1).then(pl.col("o").str.slice(0, 17))
-                        .otherwise(pl.col("o") + "X")).to_series()
+        return f.select(
+            pl.when(pl.col("v") == 0)
+            .then("00Z" + pl.col("o").str.slice(3))
+            .when(pl.col("v") == 1)
+            .then(pl.col("o").str.slice(0, 17))
+            .otherwise(pl.col("o") + "X")
+        ).to_series()
     if gen == "numid":
         o = pl.Series(np.where(o.str.len_chars().to_numpy() < 2, "12345", o.to_numpy().astype(str)))
         pos = 1 + (rng.random(k) * (o.str.len_chars().to_numpy() - 1)).astype(np.int64)
         f = pl.DataFrame({"o": o, "p": pos})
-        return f.select(pl.col("o").str.slice(0, pl.col("p")) + "a" + pl.col("o").str.slice(pl.col("p") + 1)).to_series()
+        return f.select(
+            pl.col("o").str.slice(0, pl.col("p")) + "a" + pl.col("o").str.slice(pl.col("p") + 1)
+        ).to_series()
     if gen == "neg":
         digits = o.str.replace_all(r"[^0-9]", "")
         empty = digits.str.len_chars().to_numpy() == 0
@@ -190,8 +229,14 @@ def plan(rng: np.random.Generator, obj: str, n: int, rate: float) -> pl.DataFram
         pick = rng.integers(0, len(opts), size=int(m.sum()))
         field[m] = np.array([o[0] for o in opts], dtype=object)[pick]
         gen[m] = np.array([o[1] for o in opts], dtype=object)[pick]
-    return pl.DataFrame({"pos": rows.astype(np.int64), "kind": kind.astype(str), "field": field.astype(str),
-                         "gen": gen.astype(str)})
+    return pl.DataFrame(
+        {
+            "pos": rows.astype(np.int64),
+            "kind": kind.astype(str),
+            "field": field.astype(str),
+            "gen": gen.astype(str),
+        }
+    )
 
 
 def apply(rng: np.random.Generator, df: pl.DataFrame, p: pl.DataFrame, key: list[str]) -> pl.DataFrame:

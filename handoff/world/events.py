@@ -7,22 +7,51 @@ import polars as pl
 
 from . import defects, noise, web
 from . import lexicon as lx
-from .core import (HOUR, Clock, early_times, hex_ids, lit_series, null_where, recent_tail, stream, take,
-                   ts_offset, uuid_like, where)
+from .core import (
+    HOUR,
+    Clock,
+    early_times,
+    hex_ids,
+    lit_series,
+    null_where,
+    recent_tail,
+    stream,
+    take,
+    ts_offset,
+    uuid_like,
+    where,
+)
 from .writer import Sink
 
 LINES_PER_FILE = 50_000
-TRACK_EVENTS = ["Page Viewed", "Pricing Page Viewed", "Form Submitted", "Demo Requested", "Chat Started",
-                "Trial Started"]
+TRACK_EVENTS = [
+    "Page Viewed",
+    "Pricing Page Viewed",
+    "Form Submitted",
+    "Demo Requested",
+    "Chat Started",
+    "Trial Started",
+]
 _FORM_EVENTS = {"Form Submitted", "Demo Requested", "Trial Started"}
-_EVENT_PAGE = {"Pricing Page Viewed": "/pricing", "Demo Requested": "/demo", "Trial Started": "/docs/getting-started",
-               "Chat Started": "/", "Form Submitted": "/contact"}
+_EVENT_PAGE = {
+    "Pricing Page Viewed": "/pricing",
+    "Demo Requested": "/demo",
+    "Trial Started": "/docs/getting-started",
+    "Chat Started": "/",
+    "Form Submitted": "/contact",
+}
 _FORM_OF = {"Demo Requested": "Demo Request", "Trial Started": "Free Trial"}
 PROPERTY_KEYS = ["form_name", "url", "utm_source", "utm_medium", "utm_campaign", "gclid", "email"]
 
 
-def build_events(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, camps: pl.DataFrame,
-                 gclid: pl.Series, clock: Clock) -> pl.DataFrame:
+def build_events(
+    rng: np.random.Generator,
+    p: pl.DataFrame,
+    acc: pl.DataFrame,
+    camps: pl.DataFrame,
+    gclid: pl.Series,
+    clock: Clock,
+) -> pl.DataFrame:
     tracked = np.flatnonzero(p["in_tracked"].to_numpy())
     n_p = p.height
     anon1 = uuid_like(rng, n_p)
@@ -40,30 +69,52 @@ def build_events(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, c
     second[1:] = idn[1:] == idn[:-1]
     m = idn.size
     ps = take(p, idn)
-    t = np.where(second, early_times(rng, t_first[idn], clock.end), t_first[idn] + rng.integers(0, 600, size=m))
+    t = np.where(
+        second, early_times(rng, t_first[idn], clock.end), t_first[idn] + rng.integers(0, 600, size=m)
+    )
     acct = ps["acct_row"].to_numpy()
-    traits = pl.DataFrame({
-        "email": noise.email(rng, ps["work_email"], ps["personal_email"], personal_p=0.25, typo_p=0.005),
-        "firstName": noise.first_name(rng, ps["first_name"], null=0.1),
-        "lastName": noise.last_name(rng, ps["last_name"], null=0.1),
-        "phone": noise.phone(rng, ps["phone_cc"], ps["phone_area"], ps["phone_sub"], null=0.6),
-        "company": noise.company(rng, acc, acct, null=0.3),
-        "title": noise.title(rng, ps["seniority"].to_numpy(), ps["function"].to_numpy(), null=0.4),
-        "website": null_where(noise.website(rng, acc["domain"].gather(np.maximum(acct, 0))),
-                              (acct < 0) | (rng.random(m) < 0.6)),
-        "country": noise.country(rng, ps["country"], style="code", variant=0.1, null=0.3),
-    }).to_struct("traits")
-    frames.append(pl.DataFrame({
-        "shape": ["identify"] * m, "pr": idn, "t": t,
-        "userId": null_where(user_id.gather(idn), ~second & (rng.random(m) < 0.5)),
-        "dev": two_dev[idn] & (rng.random(m) < 0.5), "event": pl.Series([None] * m, dtype=pl.String),
-        "page_url": pl.Series([lx.SELLER_SITE + "/signup"] * m), "traits": traits,
-    }))
+    traits = pl.DataFrame(
+        {
+            "email": noise.email(rng, ps["work_email"], ps["personal_email"], personal_p=0.25, typo_p=0.005),
+            "firstName": noise.first_name(rng, ps["first_name"], null=0.1),
+            "lastName": noise.last_name(rng, ps["last_name"], null=0.1),
+            "phone": noise.phone(rng, ps["phone_cc"], ps["phone_area"], ps["phone_sub"], null=0.6),
+            "company": noise.company(rng, acc, acct, null=0.3),
+            "title": noise.title(rng, ps["seniority"].to_numpy(), ps["function"].to_numpy(), null=0.4),
+            "website": null_where(
+                noise.website(rng, acc["domain"].gather(np.maximum(acct, 0))),
+                (acct < 0) | (rng.random(m) < 0.6),
+            ),
+            "country": noise.country(rng, ps["country"], style="code", variant=0.1, null=0.3),
+        }
+    ).to_struct("traits")
+    frames.append(
+        pl.DataFrame(
+            {
+                "shape": ["identify"] * m,
+                "pr": idn,
+                "t": t,
+                "userId": null_where(user_id.gather(idn), ~second & (rng.random(m) < 0.5)),
+                "dev": two_dev[idn] & (rng.random(m) < 0.5),
+                "event": pl.Series([None] * m, dtype=pl.String),
+                "page_url": pl.Series([lx.SELLER_SITE + "/signup"] * m),
+                "traits": traits,
+            }
+        )
+    )
 
     # track: counts per tracked person and event name
-    tp = take(p, tracked, ["n_web", "n_pricing", "n_form", "ft_form", "n_demo", "n_chat", "n_trial"], core=False)
-    counts = [tp["n_web"].to_numpy(), tp["n_pricing"].to_numpy(), tp["n_form"].to_numpy() + tp["ft_form"].to_numpy(),
-              tp["n_demo"].to_numpy(), tp["n_chat"].to_numpy(), tp["n_trial"].to_numpy()]
+    tp = take(
+        p, tracked, ["n_web", "n_pricing", "n_form", "ft_form", "n_demo", "n_chat", "n_trial"], core=False
+    )
+    counts = [
+        tp["n_web"].to_numpy(),
+        tp["n_pricing"].to_numpy(),
+        tp["n_form"].to_numpy() + tp["ft_form"].to_numpy(),
+        tp["n_demo"].to_numpy(),
+        tp["n_chat"].to_numpy(),
+        tp["n_trial"].to_numpy(),
+    ]
     for e, c in enumerate(counts):
         li = np.repeat(tracked, c)
         k = np.arange(li.size) - np.repeat(np.cumsum(c) - c, c)
@@ -73,14 +124,26 @@ def build_events(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, c
         name = TRACK_EVENTS[e]
         first_form = (name == "Form Submitted") & (k == 0) & p["ft_form"].to_numpy()[li]
         t = np.where(first_form, t_first[li], early_times(rng, t_first[li] - HOUR, clock.end))
-        url = web.pages(rng, mm)[1] if name == "Page Viewed" else pl.Series(
-            [lx.SELLER_SITE + _EVENT_PAGE[name]] * mm)
-        frames.append(pl.DataFrame({
-            "shape": ["track"] * mm, "pr": li, "t": t,
-            "userId": null_where(user_id.gather(li), rng.random(mm) < 0.4),
-            "dev": two_dev[li] & (rng.random(mm) < 0.5), "event": [name] * mm, "page_url": url,
-            "first_form": first_form, "is_form": np.full(mm, name in _FORM_EVENTS),
-        }))
+        url = (
+            web.pages(rng, mm)[1]
+            if name == "Page Viewed"
+            else pl.Series([lx.SELLER_SITE + _EVENT_PAGE[name]] * mm)
+        )
+        frames.append(
+            pl.DataFrame(
+                {
+                    "shape": ["track"] * mm,
+                    "pr": li,
+                    "t": t,
+                    "userId": null_where(user_id.gather(li), rng.random(mm) < 0.4),
+                    "dev": two_dev[li] & (rng.random(mm) < 0.5),
+                    "event": [name] * mm,
+                    "page_url": url,
+                    "first_form": first_form,
+                    "is_form": np.full(mm, name in _FORM_EVENTS),
+                }
+            )
+        )
     ev = pl.concat(frames, how="diagonal")
     n = ev.height
     pr = ev["pr"].to_numpy()
@@ -91,30 +154,46 @@ def build_events(rng: np.random.Generator, p: pl.DataFrame, acc: pl.DataFrame, c
     ftc = np.maximum(ft, 0)
     utm_on = first_form & (ft >= 0)
     pe = take(p, pr, ["person_id", "account_id", "work_email", "personal_email", "tz_offset"], core=False)
-    form_name = where(ev["event"].is_in(list(_FORM_OF)).to_numpy(),
-                      ev["event"].replace_strict(_FORM_OF, default="Contact Us"),
-                      lit_series(lx.FORM_NAMES, rng.integers(0, len(lx.FORM_NAMES), size=n)))
-    props = pl.DataFrame({
-        "form_name": null_where(form_name, ~is_form),
-        "url": ev["page_url"],
-        "utm_source": null_where(camps["utm_source"].gather(ftc), ~utm_on),
-        "utm_medium": null_where(camps["utm_medium"].gather(ftc), ~utm_on),
-        "utm_campaign": null_where(camps["utm_campaign"].gather(ftc), ~utm_on),
-        "gclid": null_where(gclid.gather(pr), ~first_form),
-        "email": null_where(noise.email(rng, pe["work_email"], pe["personal_email"], personal_p=0.2),
-                            ~is_form | (rng.random(n) < 0.2)),
-    }).to_struct("properties")
-    ev = ev.with_columns(anonymousId=anon, properties=props, person_id=pe["person_id"], account_id=pe["account_id"],
-                         tz=pe["tz_offset"])
+    form_name = where(
+        ev["event"].is_in(list(_FORM_OF)).to_numpy(),
+        ev["event"].replace_strict(_FORM_OF, default="Contact Us"),
+        lit_series(lx.FORM_NAMES, rng.integers(0, len(lx.FORM_NAMES), size=n)),
+    )
+    props = pl.DataFrame(
+        {
+            "form_name": null_where(form_name, ~is_form),
+            "url": ev["page_url"],
+            "utm_source": null_where(camps["utm_source"].gather(ftc), ~utm_on),
+            "utm_medium": null_where(camps["utm_medium"].gather(ftc), ~utm_on),
+            "utm_campaign": null_where(camps["utm_campaign"].gather(ftc), ~utm_on),
+            "gclid": null_where(gclid.gather(pr), ~first_form),
+            "email": null_where(
+                noise.email(rng, pe["work_email"], pe["personal_email"], personal_p=0.2),
+                ~is_form | (rng.random(n) < 0.2),
+            ),
+        }
+    ).to_struct("properties")
+    ev = ev.with_columns(
+        anonymousId=anon,
+        properties=props,
+        person_id=pe["person_id"],
+        account_id=pe["account_id"],
+        tz=pe["tz_offset"],
+    )
     anon_ev = _anonymous(rng, max(n // 4, 10), clock)
     ev = pl.concat([ev.drop("dev", "first_form", "is_form", "pr"), anon_ev], how="diagonal")
     ev = ev.with_columns(pl.col("t").clip(clock.start, clock.end))
     ev = ev.with_columns(messageId=uuid_like(rng, ev.height)).sort(["t", "messageId"])
     m = ev.height
-    context = pl.DataFrame({
-        "ip": web.ips(rng, m), "userAgent": web.user_agents(rng, m),
-        "page": pl.DataFrame({"url": ev["page_url"], "referrer": web.referrers(rng, m)}).to_struct("page"),
-    }).to_struct("context")
+    context = pl.DataFrame(
+        {
+            "ip": web.ips(rng, m),
+            "userAgent": web.user_agents(rng, m),
+            "page": pl.DataFrame({"url": ev["page_url"], "referrer": web.referrers(rng, m)}).to_struct(
+                "page"
+            ),
+        }
+    ).to_struct("context")
     return ev.with_columns(
         type=ev["shape"],
         timestamp=ts_offset(ev["t"].to_numpy(), ev["tz"].to_numpy(), rng.integers(0, 1000, size=m)),
@@ -128,17 +207,24 @@ def _anonymous(rng: np.random.Generator, n: int, clock: Clock) -> pl.DataFrame:
     v = rng.integers(0, len(visitors), size=n)
     pricing = rng.random(n) < 0.2
     url = where(pricing, pl.Series([lx.SELLER_SITE + "/pricing"] * n), web.pages(rng, n)[1])
-    return pl.DataFrame({
-        "shape": ["track"] * n,
-        "t": recent_tail(rng, clock.start + (rng.random(n) * (clock.end - clock.start)).astype(np.int64), clock),
-        "userId": pl.Series([None] * n, dtype=pl.String), "event": where(pricing, pl.Series(
-            ["Pricing Page Viewed"] * n), pl.Series(["Page Viewed"] * n)), "page_url": url,
-        "anonymousId": visitors.gather(v),
-        "properties": pl.DataFrame({k: (url if k == "url" else pl.Series([None] * n, dtype=pl.String))
-                                    for k in PROPERTY_KEYS}).to_struct("properties"),
-        "person_id": pl.Series([None] * n, dtype=pl.Int64), "account_id": pl.Series([None] * n, dtype=pl.Int64),
-        "tz": rng.choice([-480, -300, 0, 60, 330], size=n),
-    })
+    return pl.DataFrame(
+        {
+            "shape": ["track"] * n,
+            "t": recent_tail(
+                rng, clock.start + (rng.random(n) * (clock.end - clock.start)).astype(np.int64), clock
+            ),
+            "userId": pl.Series([None] * n, dtype=pl.String),
+            "event": where(pricing, pl.Series(["Pricing Page Viewed"] * n), pl.Series(["Page Viewed"] * n)),
+            "page_url": url,
+            "anonymousId": visitors.gather(v),
+            "properties": pl.DataFrame(
+                {k: (url if k == "url" else pl.Series([None] * n, dtype=pl.String)) for k in PROPERTY_KEYS}
+            ).to_struct("properties"),
+            "person_id": pl.Series([None] * n, dtype=pl.Int64),
+            "account_id": pl.Series([None] * n, dtype=pl.Int64),
+            "tz": rng.choice([-480, -300, 0, 60, 330], size=n),
+        }
+    )
 
 
 def write_events(ev: pl.DataFrame, sink: Sink, seed: int, rate: float, as_of: str) -> None:
@@ -154,8 +240,16 @@ def write_events(ev: pl.DataFrame, sink: Sink, seed: int, rate: float, as_of: st
         plan = defects.plan(rng, "events", chunk.height, rate)
         if plan.height:
             identify = (chunk["shape"].gather(plan["pos"]) == "identify").to_numpy()
-            plan = plan.with_columns(pl.Series("field", where(identify & (plan["field"] == "event").to_numpy(),
-                                                              pl.Series(["timestamp"] * plan.height), plan["field"])))
+            plan = plan.with_columns(
+                pl.Series(
+                    "field",
+                    where(
+                        identify & (plan["field"] == "event").to_numpy(),
+                        pl.Series(["timestamp"] * plan.height),
+                        plan["field"],
+                    ),
+                )
+            )
         chunk = defects.apply(rng, chunk, plan, ["messageId"])
         cols = ["type", "messageId", "timestamp", "userId", "anonymousId"]
         ident = pl.struct(*cols, "traits", "context").struct.json_encode()
@@ -174,7 +268,12 @@ def write_events(ev: pl.DataFrame, sink: Sink, seed: int, rate: float, as_of: st
         sub = chunk[idx]
         for shape in ("identify", "track"):
             s = (sub["shape"] == shape).to_numpy()
-            sink.add_records("events", shape, rel, sub["messageId"].filter(pl.Series(s)),
-                             sub["person_id"].filter(pl.Series(s)), sub["account_id"].filter(pl.Series(s)),
-                             rows=idx[s] + 1)
-
+            sink.add_records(
+                "events",
+                shape,
+                rel,
+                sub["messageId"].filter(pl.Series(s)),
+                sub["person_id"].filter(pl.Series(s)),
+                sub["account_id"].filter(pl.Series(s)),
+                rows=idx[s] + 1,
+            )

@@ -6,6 +6,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 import polars as pl
 
@@ -15,8 +16,23 @@ from .core import Clock, null_where, stream
 from .lexicon import FUNCTIONS, SENIORITIES
 from .writer import Sink
 
-STAGES = ["accounts", "campaigns", "persons", "journeys", "sales team", "google ads", "crm state", "leads & contacts",
-          "crm objects", "hubspot", "marketo", "linkedin", "bombora", "events", "truth"]
+STAGES = [
+    "accounts",
+    "campaigns",
+    "persons",
+    "journeys",
+    "sales team",
+    "google ads",
+    "crm state",
+    "leads & contacts",
+    "crm objects",
+    "hubspot",
+    "marketo",
+    "linkedin",
+    "bombora",
+    "events",
+    "truth",
+]
 
 
 @dataclass(frozen=True)
@@ -43,11 +59,16 @@ class _Stages:
         self.progress = None
         self.task = None
 
-    def __enter__(self) -> _Stages:
+    def __enter__(self) -> Self:
         if self.enabled:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-            self.progress = Progress(TextColumn("[bold]world[/] {task.description:<18}"), BarColumn(),
-                                     MofNCompleteColumn(), TimeElapsedColumn())
+
+            self.progress = Progress(
+                TextColumn("[bold]world[/] {task.description:<18}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
             self.progress.__enter__()
             self.task = self.progress.add_task(STAGES[0], total=len(STAGES))
         return self
@@ -65,17 +86,26 @@ class _Stages:
             self.progress.__exit__(*exc)
 
 
-def generate_world(out_dir: Path, *, persons: int = 5_000, seed: int = 7, bad_row_rate: float = 0.005,
-                   drift: bool = True, as_of: dt.date | None = None, progress: bool = False) -> WorldSummary:
+def generate_world(
+    out_dir: Path,
+    *,
+    persons: int = 5_000,
+    seed: int = 7,
+    bad_row_rate: float = 0.005,
+    drift: bool = True,
+    as_of: dt.date | None = None,
+    progress: bool = False,
+) -> WorldSummary:
     """Write a coherent synthetic landing zone (vendor extracts) plus its ground truth under out_dir.
 
     ``out_dir/landing/<source>/...`` holds the files exactly as the vendors export them (see
-    ``/work/shared/vendor-formats.md``); ``out_dir/truth/*.parquet`` + ``world.json`` hold what really happened
-    (never read by the pipeline). ``as_of`` (default: today, UTC) names the files and ends the ~180-day window
-    every timestamp falls in. The same ``seed`` and ``as_of`` give byte-identical files. About
-    ``bad_row_rate`` of the data rows of every file carry exactly one defect each (listed in
-    ``truth/bad_rows.parquet``); ``drift`` adds a custom column to the Lead incremental extract and a HubSpot
-    re-export missing its key column (listed in ``truth/rejected_files.parquet``).
+    ``/work/shared/vendor-formats.md``); ``out_dir/truth/*.parquet`` + ``world.json`` hold what really
+    happened (never read by the pipeline). ``as_of`` (default: today, UTC) names the files and ends the
+    ~180-day window every timestamp falls in. The same ``seed`` and ``as_of`` give byte-identical files.
+    About ``bad_row_rate`` of the data rows of every file carry exactly one defect each (listed in
+    ``truth/bad_rows.parquet``); ``drift`` adds a custom column to the Lead incremental extract and a
+    HubSpot re-export missing its key column (listed in ``truth/rejected_files.parquet``). Files of an
+    earlier world in ``out_dir`` are overwritten, not removed: use a fresh folder for a clean world.
     """
     if persons < 1:
         raise ValueError("persons must be positive")
@@ -85,9 +115,10 @@ def generate_world(out_dir: Path, *, persons: int = 5_000, seed: int = 7, bad_ro
     as_of = as_of or dt.datetime.now(dt.UTC).date()
     clock = Clock.for_date(as_of)
     day = as_of.isoformat()
-    out_dir = Path(out_dir)  # files of an earlier world are overwritten, not removed: use a fresh folder
+    out_dir = Path(out_dir)
     sink = Sink(out_dir, seed, bad_row_rate)
     with _Stages(progress) as st:
+
         def stage(name: str):
             st.next(name)
             return stream(seed, name)
@@ -150,42 +181,72 @@ def generate_world(out_dir: Path, *, persons: int = 5_000, seed: int = 7, bad_ro
         st.done()
 
         st.next("truth")
-        sink.finish(_persons_truth(p), _accounts_truth(acc, state), {
-            "seed": seed, "persons": persons, "accounts": acc.height, "as_of": day, "bad_row_rate": bad_row_rate,
-            "drift": drift,
-        })
+        sink.finish(
+            _persons_truth(p),
+            _accounts_truth(acc, state),
+            {
+                "seed": seed,
+                "persons": persons,
+                "accounts": acc.height,
+                "as_of": day,
+                "bad_row_rate": bad_row_rate,
+                "drift": drift,
+            },
+        )
         st.done()
     bad = sum(b.height for b in sink.bad)
     return WorldSummary(
-        landing_dir=sink.landing, truth_dir=sink.truth, files=dict(sorted(sink.files.items())), persons=persons,
-        accounts=acc.height, seconds=round(time.perf_counter() - t0, 3), seed=seed, as_of=as_of, bad_rows=bad,
+        landing_dir=sink.landing,
+        truth_dir=sink.truth,
+        files=dict(sorted(sink.files.items())),
+        persons=persons,
+        accounts=acc.height,
+        seconds=round(time.perf_counter() - t0, 3),
+        seed=seed,
+        as_of=as_of,
+        bad_rows=bad,
         rejected_files=tuple(r["file"] for r in sink.rejected),
     )
 
 
 def _persons_truth(p: pl.DataFrame) -> pl.DataFrame:
     return p.select(
-        "person_id", "account_id", "first_name", "last_name", "work_email", "personal_email", "title",
+        "person_id",
+        "account_id",
+        "first_name",
+        "last_name",
+        "work_email",
+        "personal_email",
+        "title",
         pl.col("seniority").replace_strict(dict(enumerate(SENIORITIES)), return_dtype=pl.String),
         pl.col("function").replace_strict(dict(enumerate(FUNCTIONS)), return_dtype=pl.String),
-        "country", "propensity", "converted", "intent", "fit", pl.col("acct_intent").alias("account_intent"),
-        pl.col("ft_type_name").alias("first_touch"), "namesake_of", "twin_of",
+        "country",
+        "propensity",
+        "converted",
+        "intent",
+        "fit",
+        pl.col("acct_intent").alias("account_intent"),
+        pl.col("ft_type_name").alias("first_touch"),
+        "namesake_of",
+        "twin_of",
     )
 
 
 def _accounts_truth(acc: pl.DataFrame, state: salesforce.Crm) -> pl.DataFrame:
     parent = acc["parent_row"].to_numpy()
-    return pl.DataFrame({
-        "account_id": acc["account_id"],
-        "salesforce_account_id": state.acct_sf,
-        "name": acc["name"],
-        "domain": acc["domain"],
-        "alias_domains": acc["alias_domains"],
-        "parent_account_id": null_where(pl.Series(parent + 1, dtype=pl.Int64), parent < 0),
-        "country": acc["country"],
-        "employees": acc["employees"],
-        "industry": acc["industry"],
-        "segment": acc["segment"].replace_strict({0: "SMB", 1: "MID", 2: "ENT"}, return_dtype=pl.String),
-        "type": pl.Series(state.acct_type),
-        "intent": acc["intent"],
-    })
+    return pl.DataFrame(
+        {
+            "account_id": acc["account_id"],
+            "salesforce_account_id": state.acct_sf,
+            "name": acc["name"],
+            "domain": acc["domain"],
+            "alias_domains": acc["alias_domains"],
+            "parent_account_id": null_where(pl.Series(parent + 1, dtype=pl.Int64), parent < 0),
+            "country": acc["country"],
+            "employees": acc["employees"],
+            "industry": acc["industry"],
+            "segment": acc["segment"].replace_strict({0: "SMB", 1: "MID", 2: "ENT"}, return_dtype=pl.String),
+            "type": pl.Series(state.acct_type),
+            "intent": acc["intent"],
+        }
+    )

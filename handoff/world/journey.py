@@ -15,7 +15,9 @@ def _lognormal_secs(rng: np.random.Generator, n: int, median: float, sigma: floa
     return np.exp(rng.normal(np.log(median), sigma, size=n)).astype(np.int64)
 
 
-def make_journey(rng: np.random.Generator, p: pl.DataFrame, camps: pl.DataFrame, clock: Clock) -> pl.DataFrame:
+def make_journey(
+    rng: np.random.Generator, p: pl.DataFrame, camps: pl.DataFrame, clock: Clock
+) -> pl.DataFrame:
     n = p.height
     intent = p["intent"].to_numpy()
     fit = p["fit"].to_numpy()
@@ -64,12 +66,18 @@ def make_journey(rng: np.random.Generator, p: pl.DataFrame, camps: pl.DataFrame,
 
     lead_created = np.minimum(t_first + rng.integers(60, 2 * DAY, size=n), clock.end)
     # lead conversion (-> contact) happens at the opportunity, or some time after lead creation
-    t_convert = np.where(converted, t_opp,
-                         lead_created + (rng.random(n) * np.maximum(clock.end - lead_created, 1) * 0.6).astype(np.int64))
+    t_convert = np.where(
+        converted,
+        t_opp,
+        lead_created + (rng.random(n) * np.maximum(clock.end - lead_created, 1) * 0.6).astype(np.int64),
+    )
     t_convert = np.clip(t_convert, lead_created + 60, clock.end)
-    contact_created = np.where(lead_converted, t_convert,
-                               np.minimum(t_first + rng.integers(HOUR, 5 * DAY, size=n), clock.end))
-    contact_created = np.where(converted & ~lead_converted, np.minimum(contact_created, t_opp - HOUR), contact_created)
+    contact_created = np.where(
+        lead_converted, t_convert, np.minimum(t_first + rng.integers(HOUR, 5 * DAY, size=n), clock.end)
+    )
+    contact_created = np.where(
+        converted & ~lead_converted, np.minimum(contact_created, t_opp - HOUR), contact_created
+    )
     contact_created = np.maximum(contact_created, clock.start)
 
     # hand-off: a rep picks the lead up (worked) some hours later
@@ -77,16 +85,34 @@ def make_journey(rng: np.random.Generator, p: pl.DataFrame, camps: pl.DataFrame,
     t_handoff = np.minimum(lead_created + _lognormal_secs(rng, n, 5 * HOUR, 1.3), clock.end)
 
     return p.with_columns(
-        ft_camp=pl.Series(ft_camp), ft_type=pl.Series(ft_type),
+        ft_camp=pl.Series(ft_camp),
+        ft_type=pl.Series(ft_type),
         ft_type_name=pl.Series(np.where(with_camp, type_names[np.maximum(ft_type, 0)], "Organic")),
-        t_first=pl.Series(t_first), ft_form=pl.Series(ft_form),
-        n_web=pl.Series(n_web), n_form=pl.Series(n_form), n_sent=pl.Series(n_sent), n_open=pl.Series(n_open),
-        n_click=pl.Series(n_click), n_pricing=pl.Series(n_pricing), n_demo=pl.Series(n_demo),
-        n_chat=pl.Series(n_chat), n_trial=pl.Series(n_trial), n_ads=pl.Series(n_ads),
-        converted=pl.Series(converted), t_opp=pl.Series(t_opp),
-        in_lead=pl.Series(in_lead), in_contact=pl.Series(in_contact), lead_converted=pl.Series(lead_converted),
-        in_hubspot=pl.Series(in_hubspot), in_marketo=pl.Series(in_marketo), in_linkedin=pl.Series(in_linkedin),
-        in_identify=pl.Series(in_identify), in_tracked=pl.Series(in_tracked),
-        lead_created=pl.Series(lead_created), t_convert=pl.Series(t_convert),
-        contact_created=pl.Series(contact_created), worked=pl.Series(worked), t_handoff=pl.Series(t_handoff),
+        t_first=pl.Series(t_first),
+        ft_form=pl.Series(ft_form),
+        n_web=pl.Series(n_web),
+        n_form=pl.Series(n_form),
+        n_sent=pl.Series(n_sent),
+        n_open=pl.Series(n_open),
+        n_click=pl.Series(n_click),
+        n_pricing=pl.Series(n_pricing),
+        n_demo=pl.Series(n_demo),
+        n_chat=pl.Series(n_chat),
+        n_trial=pl.Series(n_trial),
+        n_ads=pl.Series(n_ads),
+        converted=pl.Series(converted),
+        t_opp=pl.Series(t_opp),
+        in_lead=pl.Series(in_lead),
+        in_contact=pl.Series(in_contact),
+        lead_converted=pl.Series(lead_converted),
+        in_hubspot=pl.Series(in_hubspot),
+        in_marketo=pl.Series(in_marketo),
+        in_linkedin=pl.Series(in_linkedin),
+        in_identify=pl.Series(in_identify),
+        in_tracked=pl.Series(in_tracked),
+        lead_created=pl.Series(lead_created),
+        t_convert=pl.Series(t_convert),
+        contact_created=pl.Series(contact_created),
+        worked=pl.Series(worked),
+        t_handoff=pl.Series(t_handoff),
     )

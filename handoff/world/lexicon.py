@@ -8,10 +8,12 @@ from __future__ import annotations
 # --- given names and family names per name culture -------------------------------------------------------
 FIRST_NAMES: dict[str, list[str]] = {
     "en": [
-        "James", "Robert", "John", "Michael", "William", "David", "Richard", "Joseph", "Thomas", "Christopher",
+        "James", "Robert", "John", "Michael", "William", "David", "Richard", "Joseph", "Thomas",
+        "Christopher",
         "Charles", "Daniel", "Matthew", "Anthony", "Steven", "Andrew", "Joshua", "Kenneth", "Kevin", "Brian",
         "Timothy", "Ronald", "Jason", "Jeffrey", "Ryan", "Jacob", "Nicholas", "Eric", "Jonathan", "Benjamin",
-        "Samuel", "Patrick", "Alexander", "Edward", "Gregory", "Zachary", "Mary", "Patricia", "Jennifer", "Linda",
+        "Samuel", "Patrick", "Alexander", "Edward", "Gregory", "Zachary", "Mary", "Patricia", "Jennifer",
+        "Linda",
         "Elizabeth", "Barbara", "Susan", "Jessica", "Sarah", "Karen", "Nancy", "Margaret", "Lisa", "Sandra",
         "Ashley", "Kimberly", "Emily", "Michelle", "Amanda", "Melissa", "Deborah", "Stephanie", "Rebecca",
         "Laura", "Katherine", "Christine", "Rachel", "Catherine", "Victoria", "Samantha", "Olivia", "Emma",
@@ -19,9 +21,11 @@ FIRST_NAMES: dict[str, list[str]] = {
         "José", "Ana", "Wei", "Mei", "Hiroshi", "Yuki", "Aisha", "Omar", "Priya", "Chloé", "Siobhan", "Seán",
     ],
     "de": [
-        "Lukas", "Maximilian", "Jonas", "Leon", "Felix", "Paul", "Finn", "Jürgen", "Günter", "Klaus", "Stefan",
+        "Lukas", "Maximilian", "Jonas", "Leon", "Felix", "Paul", "Finn", "Jürgen", "Günter", "Klaus",
+        "Stefan",
         "Andreas", "Thomas", "Michael", "Sebastian", "Tobias", "Florian", "Anna", "Lena", "Lea", "Hannah",
-        "Sophie", "Julia", "Laura", "Katharina", "Sabine", "Petra", "Ursula", "Jörg", "Björn", "Sören", "Dieter",
+        "Sophie", "Julia", "Laura", "Katharina", "Sabine", "Petra", "Ursula", "Jörg", "Björn", "Sören",
+        "Dieter",
         "Käthe", "Matthias", "Alexander", "Elisabeth", "Christine", "Anja", "Monika", "Uwe",
     ],
     "fr": [
@@ -32,7 +36,8 @@ FIRST_NAMES: dict[str, list[str]] = {
     ],
     "es": [
         "José", "Juan", "Antonio", "Manuel", "Francisco", "David", "Javier", "Daniel", "Carlos", "Miguel",
-        "Alejandro", "Pablo", "Sergio", "Jorge", "Álvaro", "María", "Carmen", "Ana", "Lucía", "Laura", "Marta",
+        "Alejandro", "Pablo", "Sergio", "Jorge", "Álvaro", "María", "Carmen", "Ana", "Lucía", "Laura",
+        "Marta",
         "Elena", "Sofía", "Paula", "Inés", "Raúl", "Andrés", "Begoña",
     ],
     "pt": [
@@ -45,32 +50,39 @@ FIRST_NAMES: dict[str, list[str]] = {
     ],
     "in": [
         "Aarav", "Vivaan", "Aditya", "Arjun", "Rohan", "Rahul", "Amit", "Sanjay", "Vikram", "Raj", "Priya",
-        "Ananya", "Diya", "Kavya", "Neha", "Pooja", "Sneha", "Divya", "Lakshmi", "Deepika", "Karthik", "Suresh",
+        "Ananya", "Diya", "Kavya", "Neha", "Pooja", "Sneha", "Divya", "Lakshmi", "Deepika", "Karthik",
+        "Suresh",
     ],
 }
 
 LAST_NAMES: dict[str, list[str]] = {
     "en": [
-        "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-        "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin",
+        "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
+        "Martinez",
+        "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson",
+        "Martin",
         "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson",
         "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green",
         "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "O'Brien",
         "O'Connor", "Murphy", "Kelly", "Chen", "Wang", "Kim", "Patel", "Singh", "Cohen", "Evans", "Edwards",
         "Collins", "Stewart", "Morris", "Rogers", "Reed", "Cook", "Morgan", "Bell", "Cooper", "Richardson",
-        "Cox", "Howard", "Ward", "Peterson", "Gray", "James", "Watson", "Brooks", "Sanders", "Price", "Bennett",
+        "Cox", "Howard", "Ward", "Peterson", "Gray", "James", "Watson", "Brooks", "Sanders", "Price",
+        "Bennett",
         "Wood", "Barnes", "Ross", "Henderson", "Coleman", "Jenkins", "Perry", "Powell", "Long", "Hughes",
         "Fitzgerald", "McDonald", "MacLeod", "Nakamura", "Tanaka", "Zhang", "Liu", "Park", "Müller", "Dubois",
     ],
     "de": [
-        "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann",
-        "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz", "Zimmermann",
+        "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz",
+        "Hoffmann",
+        "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder", "Neumann", "Schwarz",
+        "Zimmermann",
         "Braun", "Krüger", "Hofmann", "Hartmann", "Lange", "Schmitt", "Werner", "Krause", "Meier", "Lehmann",
         "Köhler", "Groß", "Weiß", "Jäger", "Vogel",
     ],
     "fr": [
         "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
-        "Simon", "Laurent", "Lefèbvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
+        "Simon", "Laurent", "Lefèbvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent",
+        "Fournier",
         "Morel", "Girard", "André", "Lefèvre", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Hébert",
     ],
     "es": [
@@ -79,16 +91,20 @@ LAST_NAMES: dict[str, list[str]] = {
         "Torres", "Domínguez", "Vázquez", "Ramos", "Gil", "Serrano", "Castillo", "Ortega", "Rubio",
     ],
     "pt": [
-        "Silva", "Santos", "Oliveira", "Souza", "Pereira", "Costa", "Ferreira", "Almeida", "Araújo", "Gonçalves",
-        "Ribeiro", "Carvalho", "Rodrigues", "Lima", "Gomes", "Martins", "Barbosa", "Rocha", "Dias", "Conceição",
+        "Silva", "Santos", "Oliveira", "Souza", "Pereira", "Costa", "Ferreira", "Almeida", "Araújo",
+        "Gonçalves",
+        "Ribeiro", "Carvalho", "Rodrigues", "Lima", "Gomes", "Martins", "Barbosa", "Rocha", "Dias",
+        "Conceição",
     ],
     "nl": [
         "de Jong", "Jansen", "de Vries", "van den Berg", "van Dijk", "Bakker", "Janssen", "Visser", "Smit",
-        "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen", "Dekker",
+        "Meijer", "de Boer", "Mulder", "de Groot", "Bos", "Vos", "Peters", "Hendriks", "van Leeuwen",
+        "Dekker",
         "Brouwer",
     ],
     "in": [
-        "Sharma", "Verma", "Gupta", "Patel", "Singh", "Kumar", "Reddy", "Iyer", "Nair", "Rao", "Mehta", "Joshi",
+        "Sharma", "Verma", "Gupta", "Patel", "Singh", "Kumar", "Reddy", "Iyer", "Nair", "Rao", "Mehta",
+        "Joshi",
         "Desai", "Kapoor", "Chopra", "Banerjee", "Mukherjee", "Das", "Bose", "Pillai", "Krishnan", "Menon",
     ],
 }
@@ -101,7 +117,8 @@ NICKNAMES: dict[str, str] = {
     "Nicholas": "Nick", "Jonathan": "Jon", "Benjamin": "Ben", "Samuel": "Sam", "Patrick": "Pat",
     "Alexander": "Alex", "Edward": "Ed", "Gregory": "Greg", "Zachary": "Zach", "Jennifer": "Jen",
     "Margaret": "Maggie", "Susan": "Sue", "Jessica": "Jess", "Kimberly": "Kim", "Rebecca": "Becky",
-    "Deborah": "Debbie", "Stephanie": "Steph", "Christine": "Chris", "Catherine": "Cathy", "Victoria": "Vicky",
+    "Deborah": "Debbie", "Stephanie": "Steph", "Christine": "Chris", "Catherine": "Cathy",
+    "Victoria": "Vicky",
     "Samantha": "Sam", "Francisco": "Paco", "José": "Pepe", "Maximilian": "Max", "Alejandro": "Alex",
     "Manuel": "Manu", "Katharina": "Kathi", "Florian": "Flo", "Matthias": "Matze", "Elisabeth": "Lisa",
 }
@@ -207,7 +224,8 @@ CITIES: dict[str, list[tuple[str, str, str, str, str]]] = {
 }
 
 COUNTRY_TLD = {
-    "US": ".us", "GB": ".co.uk", "DE": ".de", "CA": ".ca", "FR": ".fr", "AU": ".com.au", "IN": ".in", "NL": ".nl",
+    "US": ".us", "GB": ".co.uk", "DE": ".de", "CA": ".ca", "FR": ".fr", "AU": ".com.au", "IN": ".in",
+    "NL": ".nl",
     "ES": ".es", "BR": ".com.br",
 }
 LEGAL_SUFFIX = {
@@ -223,7 +241,8 @@ STREET_KINDS = ["St", "Ave", "Rd", "Blvd", "Way", "Lane", "Drive"]
 # --- companies ------------------------------------------------------------------------------------------
 BRAND_HEADS = [
     "Zen", "Quant", "Nova", "Lumi", "Veri", "Astra", "Bright", "Cobal", "Dyna", "Evo", "Flux", "Geo", "Helio",
-    "Inno", "Juno", "Kine", "Lexi", "Magna", "Nexa", "Opti", "Pyra", "Quanta", "Rho", "Sigma", "Terra", "Ultra",
+    "Inno", "Juno", "Kine", "Lexi", "Magna", "Nexa", "Opti", "Pyra", "Quanta", "Rho", "Sigma", "Terra",
+    "Ultra",
     "Vela", "Wave", "Xeno", "Yield", "Zeta", "Acu", "Brio", "Cala", "Delta", "Ecli", "Fora", "Gala", "Hexa",
     "Iri", "Jade", "Kora", "Lyra", "Mira", "Noble", "Onyx", "Prism", "Quill", "Rivo", "Sola", "Tava", "Umbra",
     "Vanta", "Wilde", "Axi", "Blu", "Cyra", "Dori", "Elev", "Fenn", "Gryph", "Hali", "Ivo", "Joli", "Kyto",
@@ -232,9 +251,11 @@ BRAND_HEADS = [
     "Nimbi", "Octa", "Pulse", "Radi", "Synth", "Tekn", "Urba", "Vivi", "Wyn", "Xylo", "Zola", "Über", "Étoi",
 ]
 BRAND_TAILS = [
-    "ova", "ify", "ium", "ex", "ora", "ly", "io", "ent", "ara", "on", "ix", "ia", "eon", "us", "ant", "ero", "ado",
+    "ova", "ify", "ium", "ex", "ora", "ly", "io", "ent", "ara", "on", "ix", "ia", "eon", "us", "ant", "ero",
+    "ado",
     "ica", "ine", "ity", "wise", "works", "point", "path", "gate", "line", "base", "stack", "mark", "field",
-    "forge", "loop", "leaf", "stone", "ridge", "bay", "port", "view", "scope", "sphere", "cast", "core", "flow",
+    "forge", "loop", "leaf", "stone", "ridge", "bay", "port", "view", "scope", "sphere", "cast", "core",
+    "flow",
     "grid", "hub", "lab", "lane", "net", "nest", "peak", "pod", "shift", "spark", "sync", "tide", "vault",
     "verse", "wing", "yard", "zone",
 ]
@@ -249,15 +270,18 @@ SECTOR_WORDS: dict[str, str] = {
     "Analytics": "Technology", "Systems": "Technology", "Labs": "Technology", "Software": "Technology",
     "Solutions": "Consulting", "Networks": "Telecommunications", "Dynamics": "Manufacturing",
     "Technologies": "Technology", "Cloud": "Technology", "Data": "Technology", "Digital": "Technology",
-    "Security": "Technology", "Logistics": "Transportation", "Freight": "Transportation", "Health": "Healthcare",
+    "Security": "Technology", "Logistics": "Transportation", "Freight": "Transportation",
+    "Health": "Healthcare",
     "Medical": "Healthcare", "Diagnostics": "Healthcare", "Bio": "Biotechnology", "Pharma": "Biotechnology",
     "Robotics": "Manufacturing", "Motors": "Manufacturing", "Industries": "Manufacturing",
     "Materials": "Manufacturing", "Instruments": "Manufacturing", "Devices": "Manufacturing",
     "Semiconductors": "Technology", "Chemicals": "Manufacturing", "Energy": "Energy", "Power": "Energy",
     "Capital": "Financial Services", "Financial": "Financial Services", "Payments": "Financial Services",
     "Insurance": "Insurance", "Partners": "Consulting", "Consulting": "Consulting", "Advisory": "Consulting",
-    "Media": "Media", "Studios": "Media", "Games": "Media", "Interactive": "Media", "Telecom": "Telecommunications",
-    "Retail": "Retail", "Apparel": "Retail", "Foods": "Retail", "Brewing": "Hospitality", "Hospitality": "Hospitality",
+    "Media": "Media", "Studios": "Media", "Games": "Media", "Interactive": "Media",
+    "Telecom": "Telecommunications",
+    "Retail": "Retail", "Apparel": "Retail", "Foods": "Retail", "Brewing": "Hospitality",
+    "Hospitality": "Hospitality",
     "Travel": "Hospitality", "Learning": "Education", "Education": "Education", "Realty": "Real Estate",
     "Properties": "Real Estate", "Construction": "Construction", "Builders": "Construction",
     "Aerospace": "Manufacturing", "Marine": "Transportation", "Farms": "Agriculture", "Outdoor": "Retail",
@@ -317,12 +341,27 @@ FREE_EMAIL_DOMAINS = ["gmail.com", "yahoo.com", "outlook.com", "hotmail.com"]
 FREE_EMAIL_SHARE = [0.55, 0.15, 0.18, 0.12]
 
 USER_AGENTS = [
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+    (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+    ),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.4 Safari/605.1.15"
+    ),
+    (
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/124.0 Safari/537.36"
+    ),
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36",
+    (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Mobile/15E148"
+    ),
+    (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/124.0 Mobile Safari/537.36"
+    ),
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Edg/124.0",
 ]
 # documentation address blocks (RFC 5737)
@@ -331,11 +370,14 @@ IP_BLOCKS = ["192.0.2.", "198.51.100.", "203.0.113."]
 SELLER_DOMAIN = "handoffhq.example"
 SELLER_SITE = "https://www.handoffhq.example"
 SITE_PAGES = [
-    "/", "/pricing", "/product", "/product/analytics", "/product/routing", "/customers", "/blog/lead-scoring-101",
-    "/blog/data-quality", "/resources/roi-calculator", "/demo", "/contact", "/docs/getting-started", "/webinars",
+    "/", "/pricing", "/product", "/product/analytics", "/product/routing", "/customers",
+    "/blog/lead-scoring-101",
+    "/blog/data-quality", "/resources/roi-calculator", "/demo", "/contact", "/docs/getting-started",
+    "/webinars",
 ]
 REFERRERS = [
-    "https://www.google.com/", "https://www.bing.com/", "https://www.linkedin.com/", "https://duckduckgo.com/",
+    "https://www.google.com/", "https://www.bing.com/", "https://www.linkedin.com/",
+    "https://duckduckgo.com/",
     "https://news.ycombinator.com/", "https://www.g2.com/", "",
 ]
 FORM_NAMES = [
@@ -346,11 +388,14 @@ FORM_NAMES = [
 BOMBORA_TOPICS: list[tuple[str, str]] = [
     ("Data Quality", "Data Management"), ("Master Data Management", "Data Management"),
     ("Customer Data Platform", "Data Management"), ("Identity Resolution", "Data Management"),
-    ("Data Warehousing", "Data Management"), ("ETL", "Data Management"), ("Data Governance", "Data Management"),
+    ("Data Warehousing", "Data Management"), ("ETL", "Data Management"),
+    ("Data Governance", "Data Management"),
     ("Lead Management", "Marketing"), ("Marketing Automation", "Marketing"), ("Lead Scoring", "Marketing"),
-    ("Account-Based Marketing", "Marketing"), ("Demand Generation", "Marketing"), ("Intent Data", "Marketing"),
+    ("Account-Based Marketing", "Marketing"), ("Demand Generation", "Marketing"),
+    ("Intent Data", "Marketing"),
     ("Sales Intelligence", "Sales"), ("Sales Engagement", "Sales"), ("CRM", "Sales"),
-    ("Revenue Operations", "Sales"), ("Predictive Analytics", "Analytics"), ("Business Intelligence", "Analytics"),
+    ("Revenue Operations", "Sales"), ("Predictive Analytics", "Analytics"),
+    ("Business Intelligence", "Analytics"),
     ("Machine Learning", "Analytics"), ("Cloud Security", "IT"), ("Kubernetes", "IT"),
     ("Workforce Management", "HR"), ("Payroll", "HR"), ("ERP", "Finance"), ("Procurement", "Finance"),
 ]

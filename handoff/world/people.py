@@ -13,8 +13,11 @@ FREELANCE_SHARE = 0.03
 
 
 def _cultures(rng: np.random.Generator, country: np.ndarray) -> np.ndarray:
-    own = pl.Series(country).replace_strict(
-        {c: CULTURES.index(v[1]) for c, v in lx.COUNTRIES.items()}, return_dtype=pl.Int64).to_numpy()
+    own = (
+        pl.Series(country)
+        .replace_strict({c: CULTURES.index(v[1]) for c, v in lx.COUNTRIES.items()}, return_dtype=pl.Int64)
+        .to_numpy()
+    )
     u = rng.random(country.size)
     other = rng.integers(0, len(CULTURES), size=country.size)
     en = CULTURES.index("en")
@@ -72,8 +75,18 @@ def _phone_sub(rng: np.random.Generator, country: np.ndarray, area: np.ndarray) 
     return where(country == "AU", "5550" + d4, out)
 
 
-CALLING_CODE = {"US": "1", "CA": "1", "GB": "44", "DE": "49", "FR": "33", "AU": "61", "IN": "91", "NL": "31",
-                "ES": "34", "BR": "55"}
+CALLING_CODE = {
+    "US": "1",
+    "CA": "1",
+    "GB": "44",
+    "DE": "49",
+    "FR": "33",
+    "AU": "61",
+    "IN": "91",
+    "NL": "31",
+    "ES": "34",
+    "BR": "55",
+}
 
 
 def make_persons(rng: np.random.Generator, n: int, acc: pl.DataFrame) -> pl.DataFrame:
@@ -89,7 +102,9 @@ def make_persons(rng: np.random.Generator, n: int, acc: pl.DataFrame) -> pl.Data
     # place: mostly the account's HQ, some remote in the same country
     codes = np.array(list(lx.COUNTRIES), dtype=object)
     share = np.array([lx.COUNTRIES[c][2] for c in codes])
-    country = np.where(has_acct, acc["country"].to_numpy()[safe_row], codes[choice(rng, n, share)].astype(str))
+    country = np.where(
+        has_acct, acc["country"].to_numpy()[safe_row], codes[choice(rng, n, share)].astype(str)
+    )
     city_idx = acc["city_idx"].to_numpy()[safe_row].copy()
     move = (~has_acct) | (rng.random(n) < 0.2)
     for code, (lo, hi) in lx.CITY_RANGE.items():
@@ -145,9 +160,23 @@ def make_persons(rng: np.random.Generator, n: int, acc: pl.DataFrame) -> pl.Data
 
     pattern = choice(rng, n, [0.35, 0.25, 0.1, 0.1, 0.15, 0.05])
     two = pl.Series(rng.integers(10, 100, size=n)).cast(pl.String)
-    plocal = where(pattern == 0, lf + "." + ll, where(pattern == 1, lf + ll, where(
-        pattern == 2, lf + "_" + ll, where(pattern == 3, initial + ll, where(pattern == 4, lf + "." + ll + two,
-                                                                              lf + ll.str.slice(0, 1))))))
+    plocal = where(
+        pattern == 0,
+        lf + "." + ll,
+        where(
+            pattern == 1,
+            lf + ll,
+            where(
+                pattern == 2,
+                lf + "_" + ll,
+                where(
+                    pattern == 3,
+                    initial + ll,
+                    where(pattern == 4, lf + "." + ll + two, lf + ll.str.slice(0, 1)),
+                ),
+            ),
+        ),
+    )
     look = lit_series([".", ""], rng.random(n) < 0.5)
     plocal = where(namesake, lf + look + ll + lit_series(["1", ""], rng.random(n) < 0.5), plocal)
     free = lit_series(lx.FREE_EMAIL_DOMAINS, choice(rng, n, lx.FREE_EMAIL_SHARE))
@@ -160,38 +189,44 @@ def make_persons(rng: np.random.Generator, n: int, acc: pl.DataFrame) -> pl.Data
     intent = np.where(has_acct, 0.6 * acct_intent, 0.0) + 0.8 * rng.normal(size=n)
     seg = np.where(has_acct, acc["segment"].to_numpy()[safe_row], -1)
     size_fit = np.select([seg == 2, seg == 1, seg == 0], [0.5, 0.35, 0.0], -0.8)
-    fit = (np.asarray(lx.SENIORITY_FIT)[seniority] + np.asarray(lx.FUNCTION_FIT)[function] + size_fit
-           + 0.3 * rng.normal(size=n))
+    fit = (
+        np.asarray(lx.SENIORITY_FIT)[seniority]
+        + np.asarray(lx.FUNCTION_FIT)[function]
+        + size_fit
+        + 0.3 * rng.normal(size=n)
+    )
     propensity = sigmoid(-4.4 + 1.1 * intent + 0.9 * fit + 0.5 * acct_intent)
 
     tz_off = np.array([lx.TZ_OFFSET_MIN[r[5]] for r in lx.CITY_ROWS], dtype=np.int64)[city_idx]
     country_s = pl.Series(country)
     cc = country_s.replace_strict(CALLING_CODE, return_dtype=pl.String)
 
-    return pl.DataFrame({
-        "person_id": np.arange(1, n + 1, dtype=np.int64),
-        "acct_row": acct_row.astype(np.int64),
-        "account_id": null_where(pl.Series(safe_row + 1, dtype=pl.Int64), ~has_acct),
-        "culture": culture,
-        "first_name": first,
-        "last_name": last,
-        "work_email": work,
-        "personal_email": personal,
-        "namesake_of": null_where(pl.Series(src + 1, dtype=pl.Int64), ~namesake),
-        "twin_of": null_where(pl.Series(prev + 1, dtype=pl.Int64), ~twin),
-        "seniority": seniority,
-        "function": function,
-        "title": title,
-        "country": country_s,
-        "city_idx": city_idx,
-        "tz_offset": tz_off,
-        "phone_cc": cc,
-        "phone_area": pl.Series(area),
-        "phone_sub": _phone_sub(rng, country, area),
-        "mobile_sub": _phone_sub(rng, country, area),
-        "segment": seg,
-        "acct_intent": acct_intent,
-        "intent": intent,
-        "fit": fit,
-        "propensity": propensity,
-    }).with_columns(email=pl.coalesce("work_email", "personal_email"))
+    return pl.DataFrame(
+        {
+            "person_id": np.arange(1, n + 1, dtype=np.int64),
+            "acct_row": acct_row.astype(np.int64),
+            "account_id": null_where(pl.Series(safe_row + 1, dtype=pl.Int64), ~has_acct),
+            "culture": culture,
+            "first_name": first,
+            "last_name": last,
+            "work_email": work,
+            "personal_email": personal,
+            "namesake_of": null_where(pl.Series(src + 1, dtype=pl.Int64), ~namesake),
+            "twin_of": null_where(pl.Series(prev + 1, dtype=pl.Int64), ~twin),
+            "seniority": seniority,
+            "function": function,
+            "title": title,
+            "country": country_s,
+            "city_idx": city_idx,
+            "tz_offset": tz_off,
+            "phone_cc": cc,
+            "phone_area": pl.Series(area),
+            "phone_sub": _phone_sub(rng, country, area),
+            "mobile_sub": _phone_sub(rng, country, area),
+            "segment": seg,
+            "acct_intent": acct_intent,
+            "intent": intent,
+            "fit": fit,
+            "propensity": propensity,
+        }
+    ).with_columns(email=pl.coalesce("work_email", "personal_email"))

@@ -111,17 +111,32 @@ def make_team(rng: np.random.Generator, persons: int, clock: Clock) -> Team:
     manager[rep_rows] = mgr_rows[np.arange(n_reps) % n_mgr]
     active = np.ones(n_all, dtype=bool)
     active[rep_rows] = rng.random(n_reps) > 0.05
-    dept = ["Marketing Operations", "IT"] + ["Sales Management"] * n_mgr + [
-        ["Sales Development", "Inside Sales", "Enterprise Sales"][s] for s in rep_seg]
+    dept = (
+        ["Marketing Operations", "IT"]
+        + ["Sales Management"] * n_mgr
+        + [["Sales Development", "Inside Sales", "Enterprise Sales"][s] for s in rep_seg]
+    )
     created = clock.start + (rng.random(n_all) * 20 * DAY).astype(np.int64)
-    users = pl.DataFrame({
-        "user_row": np.arange(n_all), "sf_id": ids, "name": names, "email": emails, "active": active,
-        "manager_row": manager, "department": dept, "created": created,
-    })
-    reps = pl.DataFrame({
-        "user_row": rep_rows, "segment": np.array(rep_seg, dtype=np.int64),
-        "territories": pl.Series(rep_terr, dtype=pl.List(pl.Int64)), "active": active[rep_rows],
-    })
+    users = pl.DataFrame(
+        {
+            "user_row": np.arange(n_all),
+            "sf_id": ids,
+            "name": names,
+            "email": emails,
+            "active": active,
+            "manager_row": manager,
+            "department": dept,
+            "created": created,
+        }
+    )
+    reps = pl.DataFrame(
+        {
+            "user_row": rep_rows,
+            "segment": np.array(rep_seg, dtype=np.int64),
+            "territories": pl.Series(rep_terr, dtype=pl.List(pl.Int64)),
+            "active": active[rep_rows],
+        }
+    )
     roster = _roster(rng, users, reps, clock)
     return Team(users=users, reps=reps, integration_user=str(ids[0]), roster=roster)
 
@@ -152,20 +167,22 @@ def _roster(rng: np.random.Generator, users: pl.DataFrame, reps: pl.DataFrame, c
         start = ["08:00", "08:30", "09:00"][int(rng.integers(3))]
         end = ["17:00", "17:30", "18:00"][int(rng.integers(3))]
         mgr = int(users["manager_row"][row])
-        out_reps.append({
-            "user_id": ids[row],
-            "name": users["name"][row],
-            "email": users["email"][row],
-            "active": bool(active),
-            "manager_id": ids[mgr] if mgr >= 0 else None,
-            "territories": [{"country": c, "regions": r} for c, r in sorted(by_country.items())],
-            "segment": SEGMENTS[seg],
-            "skills": {"products": products, "languages": langs},
-            "daily_capacity": int(rng.integers(10, 21) if seg == 2 else rng.integers(15, 41)),
-            "working_hours": {"start": start, "end": end, "days": ["mon", "tue", "wed", "thu", "fri"]},
-            "time_zone": tz,
-            "out_of_office": ooo,
-        })
+        out_reps.append(
+            {
+                "user_id": ids[row],
+                "name": users["name"][row],
+                "email": users["email"][row],
+                "active": bool(active),
+                "manager_id": ids[mgr] if mgr >= 0 else None,
+                "territories": [{"country": c, "regions": r} for c, r in sorted(by_country.items())],
+                "segment": SEGMENTS[seg],
+                "skills": {"products": products, "languages": langs},
+                "daily_capacity": int(rng.integers(10, 21) if seg == 2 else rng.integers(15, 41)),
+                "working_hours": {"start": start, "end": end, "days": ["mon", "tue", "wed", "thu", "fri"]},
+                "time_zone": tz,
+                "out_of_office": ooo,
+            }
+        )
     return {
         "version": 1,
         "queues": {
@@ -193,11 +210,14 @@ def roster_yaml(team: Team) -> str:
     for rep in data["reps"]:
         wh = rep["working_hours"]
         wh["start"], wh["end"] = _Quoted(wh["start"]), _Quoted(wh["end"])
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None, width=120)
+    return yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=None, width=120
+    )
 
 
-def assign_reps(rng: np.random.Generator, team: Team, country: np.ndarray, region: np.ndarray,
-                segment: np.ndarray) -> np.ndarray:
+def assign_reps(
+    rng: np.random.Generator, team: Team, country: np.ndarray, region: np.ndarray, segment: np.ndarray
+) -> np.ndarray:
     """Owner user_row per record by territory and segment (random among the matching reps)."""
     n = country.size
     terr = np.full(n, -1, dtype=np.int64)

@@ -30,11 +30,22 @@ class Table:
 
 
 SOURCE_RECORD_SCHEMA = {
-    "source": pl.String, "object": pl.String, "source_record_id": pl.String, "file": pl.String, "row": pl.Int64,
-    "person_id": pl.Int64, "account_id": pl.Int64,
+    "source": pl.String,
+    "object": pl.String,
+    "source_record_id": pl.String,
+    "file": pl.String,
+    "row": pl.Int64,
+    "person_id": pl.Int64,
+    "account_id": pl.Int64,
 }
-BAD_ROW_SCHEMA = {"file": pl.String, "row": pl.Int64, "source": pl.String, "object": pl.String, "kind": pl.String,
-                  "field": pl.String}
+BAD_ROW_SCHEMA = {
+    "file": pl.String,
+    "row": pl.Int64,
+    "source": pl.String,
+    "object": pl.String,
+    "kind": pl.String,
+    "field": pl.String,
+}
 
 
 @dataclass
@@ -66,8 +77,9 @@ class Sink:
         empty = df.select((pl.col(c).str.len_bytes() == 0).any() for c in visible).row(0)
         fix = [c for c, e in zip(visible, empty, strict=True) if e]
         if fix:  # empty string means null: never write a quoted empty value
-            df = df.with_columns(pl.when(pl.col(c).str.len_bytes() == 0).then(None).otherwise(pl.col(c)).alias(c)
-                                 for c in fix)
+            df = df.with_columns(
+                pl.when(pl.col(c).str.len_bytes() == 0).then(None).otherwise(pl.col(c)).alias(c) for c in fix
+            )
         if t.inject:
             rng = stream(self.seed, "defects:" + t.path)
             p = defects.plan(rng, t.obj, df.height, self.rate)
@@ -80,25 +92,45 @@ class Sink:
 
     def _bad(self, rel: str, source: str, obj: str, p: pl.DataFrame) -> None:
         if p.height:
-            self.bad.append(p.select(
-                pl.lit(rel).alias("file"), (pl.col("pos") + 1).alias("row"), pl.lit(source).alias("source"),
-                pl.lit(obj).alias("object"), "kind", "field"))
+            self.bad.append(
+                p.select(
+                    pl.lit(rel).alias("file"),
+                    (pl.col("pos") + 1).alias("row"),
+                    pl.lit(source).alias("source"),
+                    pl.lit(obj).alias("object"),
+                    "kind",
+                    "field",
+                )
+            )
 
     def add_bad(self, rel: str, source: str, obj: str, p: pl.DataFrame) -> None:
         self._bad(rel, source, obj, p)
 
-    def add_records(self, source: str, obj: str, rel: str, ids: pl.Series, pid: pl.Series, aid: pl.Series,
-                    rows: np.ndarray | None = None) -> None:
+    def add_records(
+        self,
+        source: str,
+        obj: str,
+        rel: str,
+        ids: pl.Series,
+        pid: pl.Series,
+        aid: pl.Series,
+        rows: np.ndarray | None = None,
+    ) -> None:
         n = len(ids)
-        self.records.append(pl.DataFrame({
-            "source": [source] * n if n else [],
-            "object": [obj] * n if n else [],
-            "source_record_id": ids.cast(pl.String),
-            "file": [rel] * n if n else [],
-            "row": np.arange(1, n + 1, dtype=np.int64) if rows is None else rows.astype(np.int64),
-            "person_id": pid.cast(pl.Int64),
-            "account_id": aid.cast(pl.Int64),
-        }, schema=SOURCE_RECORD_SCHEMA))
+        self.records.append(
+            pl.DataFrame(
+                {
+                    "source": [source] * n if n else [],
+                    "object": [obj] * n if n else [],
+                    "source_record_id": ids.cast(pl.String),
+                    "file": [rel] * n if n else [],
+                    "row": np.arange(1, n + 1, dtype=np.int64) if rows is None else rows.astype(np.int64),
+                    "person_id": pid.cast(pl.Int64),
+                    "account_id": aid.cast(pl.Int64),
+                },
+                schema=SOURCE_RECORD_SCHEMA,
+            )
+        )
 
     def write_text(self, rel: str, text: str, rows: int | None = None) -> None:
         self._target(rel).write_text(text, encoding="utf-8")
@@ -119,10 +151,18 @@ class Sink:
         rec.sort(["file", "row"]).write_parquet(self.truth / "source_records.parquet")
         bad = pl.concat(self.bad) if self.bad else pl.DataFrame(schema=BAD_ROW_SCHEMA)
         bad.sort(["file", "row"]).write_parquet(self.truth / "bad_rows.parquet")
-        pl.DataFrame(self.rejected, schema={"file": pl.String, "reason": pl.String}).sort("file").write_parquet(
-            self.truth / "rejected_files.parquet")
+        pl.DataFrame(self.rejected, schema={"file": pl.String, "reason": pl.String}).sort(
+            "file"
+        ).write_parquet(self.truth / "rejected_files.parquet")
         persons.write_parquet(self.truth / "persons.parquet")
         accounts.write_parquet(self.truth / "accounts.parquet")
-        meta = dict(meta, data_rows=sum(self.files.values()), bad_rows=bad.height,
-                    rejected_files=[r["file"] for r in self.rejected], files=dict(sorted(self.files.items())))
-        (self.truth / "world.json").write_text(json.dumps(meta, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        meta = dict(
+            meta,
+            data_rows=sum(self.files.values()),
+            bad_rows=bad.height,
+            rejected_files=[r["file"] for r in self.rejected],
+            files=dict(sorted(self.files.items())),
+        )
+        (self.truth / "world.json").write_text(
+            json.dumps(meta, indent=2, sort_keys=False) + "\n", encoding="utf-8"
+        )

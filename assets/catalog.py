@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.bronze import bronze_assets
+from assets.bronze import BRONZE_KEYS
 from assets.resources import Lakehouse
 from pipelines.storage.catalog import refresh_catalog
 
@@ -14,7 +14,7 @@ __all__ = ["analyst_catalog"]
     key=dg.AssetKey(["catalog", "analyst_catalog"]),
     group_name="catalog",
     kinds={"duckdb"},
-    deps=[a.key for a in bronze_assets],
+    deps=BRONZE_KEYS,
     description="DuckDB file with one view per Delta table (bronze, quarantine, audit) under its layer as "
                 "schema; open it read-only from the duckdb CLI or Python while runs write.",
 )

@@ -17,6 +17,7 @@ class Lakehouse(dg.ConfigurableResource):
     landing_root: str
     lakehouse_root: str
     catalog_path: str
+    ingest_workers: int = 2
 
     @classmethod
     def from_settings(cls) -> "Lakehouse":

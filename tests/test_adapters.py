@@ -80,3 +80,49 @@ def test_rejected_file_message_names_file_and_column() -> None:
     assert "Contact_2026-11-21_missing_column.csv" in result.message
     assert "LastName" in result.message
     assert "re-deliver" in result.message
+
+
+@pytest.mark.parametrize("case", EXPECTED, ids=[f["path"] for f in EXPECTED])
+def test_results_do_not_depend_on_batch_size(case: dict) -> None:
+    """Big extracts are conformed in batches; duplicates across batches are still caught."""
+    path = FIXTURES / case["path"]
+    contract = contract_for_file(path.parent.name, path.name)
+    kwargs = {"source_file": case["path"], "file_hash": "h", "run_id": "test", "ingested_at": NOW}
+    whole = conform_file(path, contract, **kwargs)
+    batched = conform_file(path, contract, batch_rows=3, **kwargs)
+    assert batched.bronze.equals(whole.bronze)
+    assert batched.quarantine.sort("source_row").equals(whole.quarantine.sort("source_row"))
+    assert batched.manifest.equals(whole.manifest)
+
+
+def test_events_with_unexpected_shapes_fall_back_without_losing_rows(tmp_path: Path) -> None:
+    """A trait that is an object, a number where text is expected: the line still loads, field by field."""
+    lines = [
+        '{"type":"identify","messageId":"m1","timestamp":"2026-11-20T10:00:00Z","anonymousId":"a1",'
+        '"traits":{"email":"a@example.com","phone":4155550134}}',
+        '{"type":"identify","messageId":"m2","timestamp":"2026-11-20T10:00:01Z","anonymousId":"a2",'
+        '"traits":"not-an-object","context":{"page":{"url":{"nested":true}}}}',
+        '{"type":"track","messageId":"m3","timestamp":"2026-11-20T10:00:02Z","userId":"u3","event":"Demo Requested",'
+        '"properties":{"form_name":"demo","plan":"pro"}}',
+    ]
+    path = tmp_path / "events_2026-11-20_0001.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    contract = contract_for_file("events", path.name)
+    result = conform_file(path, contract, source_file="events/x.jsonl", file_hash="h", run_id="t", ingested_at=NOW)
+    assert result.bronze.height == 3 and result.quarantine.height == 0
+    assert result.bronze.filter(pl.col("message_id") == "m1")["phone"].item() == "4155550134"
+    assert result.bronze.filter(pl.col("message_id") == "m2")["email"].item() is None
+    # Custom keys are schema drift: reported, and the row keeps its whole line in `extras`.
+    assert result.manifest["extra_columns"][0].to_list() == ["properties.plan"]
+    assert result.bronze.filter(pl.col("message_id") == "m3")["extras"].item().startswith('{"type":"track"')
+    assert result.bronze.filter(pl.col("message_id") == "m1")["extras"].item() is None
+
+
+def test_event_line_numbers_count_blank_lines_and_odd_bytes(tmp_path: Path) -> None:
+    good = '{"type":"track","messageId":"m%d","timestamp":"2026-11-20T10:00:00Z","userId":"u","event":"Page Viewed"}'
+    path = tmp_path / "events_2026-11-20_0002.jsonl"
+    path.write_text("\n".join([good % 1, "", good % 3, "not json \x1f at all", good % 5]) + "\n")
+    contract = contract_for_file("events", path.name)
+    result = conform_file(path, contract, source_file="events/x.jsonl", file_hash="h", run_id="t", ingested_at=NOW)
+    assert result.bronze["source_row"].to_list() == [1, 3, 5]
+    assert result.quarantine.select("source_row", "reason").rows() == [(4, "invalid_json")]

@@ -60,8 +60,10 @@ def test_job_records_lineage_and_a_rerun_changes_nothing(tmp_path: Path, vendor_
         assert {t: store.version(t) for t in store.tables()} == before
         assert Path(lakehouse.catalog_path).stat().st_mtime_ns == catalog_mtime
 
-        mats = second.asset_materializations_for_node("bronze__salesforce_lead")
+        mats = [m for m in second.asset_materializations_for_node("bronze_ingest")
+                if m.asset_key == dg.AssetKey(["bronze", "salesforce_lead"])]
         assert mats[0].metadata["files_skipped_already_ingested"].value == 2
+        assert mats[0].metadata["rows_bronze"].value == 0
 
 
 def test_failing_blocking_check_stops_downstream_assets(tmp_path: Path, vendor_landing: Path) -> None:

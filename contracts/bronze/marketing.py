@@ -28,9 +28,13 @@ def json_object_mask(values: pl.Series) -> pl.Series:
     >>> json_object_mask(pl.Series(['{"a": 1}', '{"a":', None, "[1]"])).to_list()
     [True, False, True, False]
     """
-    frame = pl.DataFrame({"v": values.cast(pl.String)})
-    sql = "select v is null or (json_valid(v) and starts_with(ltrim(v), '{')) as ok from frame"
-    return duckdb.sql(sql).pl()["ok"]
+    con = duckdb.default_connection().cursor()  # a cursor per call: safe when files are ingested in threads
+    try:
+        con.register("frame", pl.DataFrame({"v": values.cast(pl.String)}))
+        sql = "select v is null or (json_valid(v) and starts_with(ltrim(v), '{')) as ok from frame"
+        return con.sql(sql).pl()["ok"]
+    finally:
+        con.close()
 
 
 class HubSpotContactV1(Provenance):

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from contracts.spec import BronzeContract
-from pipelines.ingest.conform import MANIFEST_SCHEMA, QUARANTINE_SCHEMA, FileIngest, conform_file
+from pipelines.ingest.conform import MANIFEST_SCHEMA, QUARANTINE_SCHEMA, FileConformance
+from pipelines.ingest.readers import UnparseableFileError
 from pipelines.storage.delta import DeltaStore
 
-__all__ = ["BronzeReport", "ingest_bronze", "landing_files", "file_sha256", "MANIFEST", "QUARANTINE"]
+__all__ = ["BronzeReport", "ingest_bronze", "ingest_bronze_all", "landing_files", "file_sha256", "MANIFEST",
+           "QUARANTINE"]
 
 MANIFEST = "audit.manifest"
 QUARANTINE = "quarantine.records"
@@ -46,7 +51,7 @@ class BronzeReport:
 
     @property
     def changed(self) -> bool:
-        return self.versions_before != self.versions_after
+        return self.versions_before != self.versions_after or self.recovered_rows_deleted > 0
 
 
 def file_sha256(path: Path) -> str:
@@ -75,17 +80,63 @@ def ingest_bronze(
 
     Re-running with no new files writes nothing. Returns a :class:`BronzeReport`.
     """
-    now = now or dt.datetime.now(dt.UTC)
-    bronze_table = f"bronze.{contract.table}"
-    touched = (bronze_table, QUARANTINE, MANIFEST)
-    report = BronzeReport(contract=contract.name, table=bronze_table)
-    report.versions_before = {t: store.version(t) for t in touched}
+    return ingest_bronze_all([contract], store=store, landing_root=landing_root, run_id=run_id, now=now,
+                             workers=1)[contract.table]
 
+
+def ingest_bronze_all(
+    contracts: Sequence[BronzeContract],
+    *,
+    store: DeltaStore,
+    landing_root: Path,
+    run_id: str,
+    now: dt.datetime | None = None,
+    workers: int = 2,
+) -> dict[str, BronzeReport]:
+    """:func:`ingest_bronze` for several contracts, ``workers`` of them at a time (threads).
+
+    Polars, DuckDB and delta-rs release the GIL, so two workers use both cores. Each contract writes its own
+    bronze table; the commits to the shared quarantine and manifest tables are serialised by a lock, and crash
+    leftovers are removed for all contracts before any worker starts.
+    """
+    now = now or dt.datetime.now(dt.UTC)
     manifest = store.read_or_empty(MANIFEST, MANIFEST_SCHEMA, columns=["source_file_hash", "source_file"])
     known = dict(zip(manifest["source_file_hash"].to_list(), manifest["source_file"].to_list(), strict=True))
-    report.recovered_rows_deleted = _delete_leftovers(store, contract, bronze_table, set(known))
+    reports: dict[str, BronzeReport] = {}
+    for contract in contracts:
+        bronze_table = f"bronze.{contract.table}"
+        report = BronzeReport(contract=contract.name, table=bronze_table)
+        report.versions_before = {t: store.version(t) for t in (bronze_table, QUARANTINE, MANIFEST)}
+        report.versions_after = dict(report.versions_before)  # replaced by the versions this run commits
+        report.recovered_rows_deleted = _delete_leftovers(store, contract, bronze_table, set(known))
+        reports[contract.table] = report
+    lock = threading.Lock()
 
-    outcomes: list[FileIngest] = []
+    def run(contract: BronzeContract) -> None:
+        _ingest_contract(contract, reports[contract.table], store=store, landing_root=landing_root,
+                         run_id=run_id, now=now, known=known, audit_lock=lock)
+
+    if workers <= 1 or len(contracts) <= 1:
+        for contract in contracts:
+            run(contract)
+    else:
+        # Largest landing folders first, so the long ones do not end up running alone at the end.
+        def pending_bytes(c: BronzeContract) -> int:
+            return sum(p.stat().st_size for p in landing_files(landing_root, c))
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bronze") as pool:
+            list(pool.map(run, sorted(contracts, key=pending_bytes, reverse=True)))
+    return reports
+
+
+def _ingest_contract(contract: BronzeContract, report: BronzeReport, *, store: DeltaStore, landing_root: Path,
+                     run_id: str, now: dt.datetime, known: dict[str, str], audit_lock: threading.Lock) -> None:
+    """Each new file streams into bronze as one commit; quarantine and manifest rows follow, under the lock."""
+    bronze_table = report.table
+    schema = pl.Schema({n: c.dtype.type for n, c in contract.schema.columns.items()})
+    quarantines: list[pl.DataFrame] = []
+    manifests: list[pl.DataFrame] = []
+    written: dict[str, tuple[int | None, int | None]] = {}
     for path in landing_files(landing_root, contract):
         report.files_seen += 1
         rel = path.relative_to(landing_root).as_posix()
@@ -96,31 +147,44 @@ def ingest_bronze(
                 report.messages.append(f"{rel}: same content as already ingested {known[digest]}; skipped")
             continue
         known[digest] = rel
-        outcome = conform_file(path, contract, source_file=rel, file_hash=digest, run_id=run_id, ingested_at=now)
-        outcomes.append(outcome)
-        report.messages.append(outcome.message)
-        if outcome.status == "rejected":
-            report.files_rejected[rel] = outcome.message
+        conformance = FileConformance(path, contract, source_file=rel, file_hash=digest, run_id=run_id,
+                                      ingested_at=now)
+        if conformance.rejected:
+            for _ in conformance.bronze_batches():  # quarantines every row with the file's reason
+                pass
+        else:
+            before = store.version(bronze_table)
+            try:
+                after = store.append_batches(bronze_table, conformance.bronze_batches(), schema)
+                written[bronze_table] = (written.get(bronze_table, (before, None))[0], after)
+            except UnparseableFileError as exc:
+                conformance.fail(exc)
+        manifest = conformance.manifest()
+        quarantines.append(conformance.quarantine())
+        manifests.append(manifest)
+        report.messages.append(conformance.message)
+        if conformance.rejected:
+            report.files_rejected[rel] = conformance.message
         else:
             report.files_loaded.append(rel)
-            extras = outcome.manifest["extra_columns"][0].to_list()
-            if extras:
-                report.drift_columns[rel] = extras
-
-    if outcomes:
-        bronze = pl.concat([o.bronze for o in outcomes], how="vertical_relaxed")
-        quarantine = pl.concat([o.quarantine for o in outcomes], how="vertical_relaxed")
-        manifest_rows = pl.concat([o.manifest for o in outcomes], how="vertical_relaxed")
-        store.append(bronze_table, bronze)
-        store.append(QUARANTINE, quarantine.cast(QUARANTINE_SCHEMA))
-        store.append(MANIFEST, manifest_rows.cast(MANIFEST_SCHEMA))
-        report.rows_raw = int(manifest_rows["rows_raw"].fill_null(0).sum())
-        report.rows_bronze = bronze.height
-        report.rows_quarantined = quarantine.height
-        counts = quarantine.group_by("reason").len().sort("reason")
-        report.quarantined_by_reason = dict(zip(counts["reason"].to_list(), counts["len"].to_list(), strict=True))
-    report.versions_after = {t: store.version(t) for t in touched}
-    return report
+            if conformance.extras:
+                report.drift_columns[rel] = list(conformance.extras)
+    if not manifests:
+        return
+    quarantine = pl.concat(quarantines, how="vertical_relaxed").cast(QUARANTINE_SCHEMA)
+    manifest_rows = pl.concat(manifests, how="vertical_relaxed").cast(MANIFEST_SCHEMA)
+    if store.table(bronze_table) is None:  # every file rejected: still create the (empty) table
+        written[bronze_table] = (None, store.append(bronze_table, schema.to_frame()))
+    with audit_lock:  # the exact versions of this contract's own commits, for lineage
+        for table, frame in ((QUARANTINE, quarantine), (MANIFEST, manifest_rows)):
+            written[table] = (store.version(table), store.append(table, frame))
+    report.versions_before.update({t: before for t, (before, _) in written.items()})
+    report.versions_after.update({t: after for t, (_, after) in written.items()})
+    report.rows_raw = int(manifest_rows["rows_raw"].fill_null(0).sum())
+    report.rows_bronze = int(manifest_rows["rows_bronze"].sum())
+    report.rows_quarantined = quarantine.height
+    counts = quarantine.group_by("reason").len().sort("reason")
+    report.quarantined_by_reason = dict(zip(counts["reason"].to_list(), counts["len"].to_list(), strict=True))
 
 
 def _delete_leftovers(store: DeltaStore, contract: BronzeContract, bronze_table: str, done: set[str]) -> int:

@@ -8,6 +8,7 @@ all its records quarantined with the file-level reason, so ``rows_raw == rows_br
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +17,16 @@ import polars as pl
 
 from contracts.spec import BronzeContract
 from pipelines.ingest.coerce import TYPE_NAMES, parse_series
-from pipelines.ingest.readers import UnparseableFileError, jsonl_extra_keys, read_landing_file
+from pipelines.ingest.readers import (
+    DEFAULT_BATCH_ROWS,
+    LandingFile,
+    UnparseableFileError,
+    jsonl_extra_keys,
+    open_landing_file,
+)
 from pipelines.ingest.reasons import REASONS, remedy
 
-__all__ = ["FileIngest", "conform_file", "QUARANTINE_SCHEMA", "MANIFEST_SCHEMA"]
+__all__ = ["FileConformance", "FileIngest", "conform_file", "QUARANTINE_SCHEMA", "MANIFEST_SCHEMA"]
 
 QUARANTINE_SCHEMA = pl.Schema({
     "source_system": pl.String, "object": pl.String, "contract": pl.String, "source_file": pl.String,
@@ -46,7 +53,7 @@ _CHECK_REASONS = {
 
 @dataclass(frozen=True)
 class FileIngest:
-    """What one landing file became."""
+    """What one landing file became (materialized; the bronze stage streams instead)."""
 
     bronze: pl.DataFrame
     quarantine: pl.DataFrame
@@ -61,6 +68,114 @@ class FileIngest:
         return str(self.manifest["message"][0])
 
 
+class FileConformance:
+    """Conform one landing file to its contract, batch by batch.
+
+    Opening reads the header: a file missing a required column (or unreadable) is rejected whole right away.
+    :meth:`bronze_batches` then streams the good rows of each batch while collecting the quarantined ones;
+    duplicate keys are caught across batches. After the stream, :meth:`quarantine` and :meth:`manifest` hold
+    the rest, and ``rows_raw == rows_bronze + rows_quarantined``.
+    """
+
+    def __init__(self, path: Path, contract: BronzeContract, *, source_file: str, file_hash: str, run_id: str,
+                 ingested_at: dt.datetime, batch_rows: int = DEFAULT_BATCH_ROWS) -> None:
+        self.path, self.contract, self.ingested_at = path, contract, ingested_at
+        self.prov = {"source_system": contract.source, "source_file": source_file, "source_file_hash": file_hash,
+                     "run_id": run_id, "contract": contract.name}
+        self.rows_raw: int | None = 0
+        self.rows_bronze = 0
+        self.extras: list[str] = []
+        self.missing_optional: list[str] = []
+        self.status, self.message = "loaded", ""
+        self._reject: tuple[str, str, str] | None = None  # reason, message, field
+        self._quarantine: list[pl.DataFrame] = []
+        self._file: LandingFile | None = None
+        try:
+            self._file = open_landing_file(path, contract, batch_rows=batch_rows)
+        except UnparseableFileError as exc:
+            self.fail(exc)
+            return
+        if contract.file_format == "csv":
+            vendor_cols = self._file.columns
+            missing = [v for v in contract.required_vendor_columns if v not in vendor_cols]
+            if missing:
+                msg = (f"{source_file}: missing required column(s) {', '.join(missing)} for contract "
+                       f"{contract.name}{_case_hint(missing, vendor_cols)}; file rejected whole, nothing loaded. "
+                       "Add the column(s) to the export and re-deliver.")
+                self._reject = ("missing_required_column", msg, ",".join(missing))
+                self.status, self.message = "rejected", msg
+            known = {c.vendor for c in contract.columns}
+            self.extras = [c for c in vendor_cols if c not in known and c != "__row"]
+            self.missing_optional = [c.vendor for c in contract.columns if c.vendor not in vendor_cols]
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == "rejected"
+
+    def fail(self, exc: Exception) -> None:
+        """The file turned out unreadable (possibly mid-way): reject it whole, one file-level quarantine row."""
+        self.status, self.message = "rejected", str(exc)
+        self.rows_raw, self.rows_bronze = None, 0
+        failure = pl.DataFrame({"__row": [None], "field": ["file"], "reason": ["unparseable_file"],
+                                "detail": [str(exc)], "stage": [0]}, schema=_FAILURE_SCHEMA)
+        raw = pl.DataFrame({"__row": [None]}, schema={"__row": pl.Int64})
+        self._quarantine = [_quarantine_rows(raw, failure, self.prov, self.contract, self.ingested_at)]
+
+    def bronze_batches(self) -> Iterator[pl.DataFrame]:
+        """The good rows of each batch, typed by the contract, with provenance."""
+        if self._file is None:
+            return
+        seen: pl.DataFrame | None = None
+        extras: set[str] = set(self.extras)
+        for raw in self._file.batches():
+            self.rows_raw = (self.rows_raw or 0) + raw.height
+            if self._reject is not None:
+                reason, msg, field = self._reject
+                failures = raw.select("__row", field=pl.lit(field), reason=pl.lit(reason), detail=pl.lit(msg),
+                                      stage=pl.lit(0, pl.Int32)).cast(_FAILURE_SCHEMA)
+                self._quarantine.append(_quarantine_rows(raw, failures, self.prov, self.contract,
+                                                         self.ingested_at))
+                continue
+            if self.contract.file_format == "jsonl":
+                extras.update(jsonl_extra_keys(raw))
+            typed, failures = _coerce(raw, self.contract, self.prov, self.ingested_at, self.extras)
+            failures = pl.concat([failures, _validate(typed, self.contract, raw["__row"])])
+            dupes, seen = _duplicates(typed, self.contract, failures, seen)
+            failures = pl.concat([failures, dupes])
+            self._quarantine.append(_quarantine_rows(raw, failures, self.prov, self.contract, self.ingested_at))
+            del raw
+            bronze = typed.join(failures.select(pl.col("__row").alias("source_row")).unique(), on="source_row",
+                                how="anti", maintain_order="left")
+            self.rows_bronze += bronze.height
+            yield bronze
+        self.extras = sorted(extras)
+
+    def quarantine(self) -> pl.DataFrame:
+        return pl.concat(self._quarantine) if self._quarantine else QUARANTINE_SCHEMA.to_frame()
+
+    def empty_bronze(self) -> pl.DataFrame:
+        return pl.DataFrame(schema={n: c.dtype.type for n, c in self.contract.schema.columns.items()})
+
+    def manifest(self) -> pl.DataFrame:
+        quarantined = sum(q.height for q in self._quarantine)
+        if not self.rejected:
+            drift = (f"; schema drift: extra column(s) {', '.join(self.extras)} kept in `extras`"
+                     if self.extras else "")
+            self.message = (f"{self.prov['source_file']}: {self.rows_bronze} row(s) loaded, {quarantined} "
+                            f"quarantined{drift}")
+        row = {
+            "source_file_hash": self.prov["source_file_hash"], "source_system": self.contract.source,
+            "object": self.contract.object, "contract": self.contract.name,
+            "source_file": self.prov["source_file"], "file_bytes": self.path.stat().st_size,
+            "status": self.status, "message": self.message, "rows_raw": self.rows_raw,
+            "rows_bronze": self.rows_bronze, "rows_quarantined": quarantined,
+            "extra_columns": [] if self.rejected else self.extras,
+            "missing_optional_columns": [] if self.rejected else self.missing_optional,
+            "run_id": self.prov["run_id"], "ingested_at": self.ingested_at,
+        }
+        return pl.DataFrame([row], schema=MANIFEST_SCHEMA)
+
+
 def conform_file(
     path: Path,
     contract: BronzeContract,
@@ -69,8 +184,9 @@ def conform_file(
     file_hash: str,
     run_id: str,
     ingested_at: dt.datetime,
+    batch_rows: int = DEFAULT_BATCH_ROWS,
 ) -> FileIngest:
-    """Conform ``path`` to ``contract``.
+    """Conform ``path`` to ``contract`` and collect the result in memory (small files, tests, tools).
 
     Parameters
     ----------
@@ -82,44 +198,18 @@ def conform_file(
         Its path relative to the landing root, recorded as provenance.
     file_hash, run_id, ingested_at
         Provenance recorded on every output row.
+    batch_rows
+        Records per batch; results do not depend on it.
     """
-    prov = {"source_system": contract.source, "source_file": source_file, "source_file_hash": file_hash,
-            "run_id": run_id, "contract": contract.name}
+    conformance = FileConformance(path, contract, source_file=source_file, file_hash=file_hash, run_id=run_id,
+                                  ingested_at=ingested_at, batch_rows=batch_rows)
     try:
-        raw = read_landing_file(path, contract)
+        parts = list(conformance.bronze_batches())
     except UnparseableFileError as exc:
-        return _rejected(contract, prov, None, "unparseable_file", str(exc), path, ingested_at)
-
-    internal = {"__row", "__json_ok", "__line"}
-    vendor_cols = [c for c in raw.columns if c not in internal]
-    if contract.file_format == "csv":
-        missing = [v for v in contract.required_vendor_columns if v not in vendor_cols]
-        if missing:
-            hint = _case_hint(missing, vendor_cols)
-            msg = (f"{source_file}: missing required column(s) {', '.join(missing)} for contract {contract.name}"
-                   f"{hint}; file rejected whole, nothing loaded. Add the column(s) to the export and re-deliver.")
-            return _rejected(contract, prov, raw, "missing_required_column", msg, path, ingested_at,
-                             field=",".join(missing))
-        known = {c.vendor for c in contract.columns}
-        extras = [c for c in vendor_cols if c not in known]
-        missing_optional = [c.vendor for c in contract.columns if c.vendor not in vendor_cols]
-    else:
-        extras = jsonl_extra_keys(raw)
-        missing_optional = []
-
-    typed, failures = _coerce(raw, contract, prov, ingested_at, extras)
-    failures = pl.concat([failures, _validate(typed, contract, raw["__row"])], how="vertical")
-    failures = pl.concat([failures, _duplicates(typed, contract, raw["__row"], failures)], how="vertical")
-
-    bad_rows = failures.select("__row").unique()
-    bronze = typed.join(bad_rows.rename({"__row": "source_row"}), on="source_row", how="anti",
-                        maintain_order="left")
-    quarantine = _quarantine_rows(raw, failures, prov, contract, ingested_at)
-    drift = f"; schema drift: extra column(s) {', '.join(extras)} kept in `extras`" if extras else ""
-    message = (f"{source_file}: {bronze.height} row(s) loaded, {quarantine.height} quarantined{drift}")
-    manifest = _manifest(prov, contract, path, "loaded", message, raw.height, bronze.height,
-                         quarantine.height, extras, missing_optional, ingested_at)
-    return FileIngest(bronze, quarantine, manifest)
+        conformance.fail(exc)
+        parts = []
+    bronze = pl.concat(parts) if parts else conformance.empty_bronze()
+    return FileIngest(bronze, conformance.quarantine(), conformance.manifest())
 
 
 def _coerce(raw: pl.DataFrame, contract: BronzeContract, prov: dict[str, str], ingested_at: dt.datetime,
@@ -143,8 +233,8 @@ def _coerce(raw: pl.DataFrame, contract: BronzeContract, prov: dict[str, str], i
                             .select("__row", field=pl.lit(col.vendor), reason=pl.lit(col.parse_reason),
                                     detail=_text(f"{col.vendor}='", pl.col("value"), f"' is not {expected}"),
                                     stage=pl.lit(1, pl.Int32)))
-    if contract.file_format == "jsonl":
-        extras_col = raw["__line"]
+    if contract.file_format == "jsonl":  # the whole line, for the rows that carry keys outside the contract
+        extras_col = raw.select(pl.when(pl.col("__unknown").list.len() > 0).then(pl.col("__line"))).to_series()
     elif extras:
         extras_col = raw.select(pl.struct(extras).struct.json_encode()).to_series()
     else:
@@ -193,22 +283,32 @@ def _validate(typed: pl.DataFrame, contract: BronzeContract, rows: pl.Series) ->
     ).cast(_FAILURE_SCHEMA)
 
 
-def _duplicates(typed: pl.DataFrame, contract: BronzeContract, rows: pl.Series,
-                failures: pl.DataFrame) -> pl.DataFrame:
+def _duplicates(typed: pl.DataFrame, contract: BronzeContract, failures: pl.DataFrame,
+                seen: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Rows repeating the key of an earlier good row (in this batch or an earlier one); updates ``seen``."""
     keys = list(contract.key)
     candidates = typed.select("source_row", *keys).join(
         failures.select(pl.col("__row").alias("source_row")).unique(), on="source_row", how="anti",
         maintain_order="left").drop_nulls(keys)
-    dupes = candidates.filter(~pl.struct(keys).is_first_distinct())
+    repeated = ~pl.struct(keys).is_first_distinct()
+    if seen is not None and seen.height:
+        candidates = candidates.join(seen.with_columns(__seen=pl.lit(True)), on=keys, how="left",
+                                     maintain_order="left")
+        repeated = repeated | pl.col("__seen").fill_null(False)
+    flagged = candidates.with_columns(__dup=repeated)
+    dupes = flagged.filter(pl.col("__dup"))
+    fresh = flagged.filter(~pl.col("__dup")).select(keys)
+    seen = fresh if seen is None else pl.concat([seen, fresh])
     key_fields = ", ".join(contract.vendor_column(k) for k in keys)
-    return dupes.select(
+    out = dupes.select(
         __row=pl.col("source_row"),
         field=pl.lit(key_fields),
         reason=pl.lit("duplicate_key"),
         detail=_text(f"{key_fields} repeats an earlier row of this file (",
-                         pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=", "), ")"),
+                     pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=", "), ")"),
         stage=pl.lit(3, pl.Int32),
     ).cast(_FAILURE_SCHEMA)
+    return out, seen
 
 
 def _quarantine_rows(raw: pl.DataFrame, failures: pl.DataFrame, prov: dict[str, str],
@@ -240,37 +340,6 @@ def _quarantine_rows(raw: pl.DataFrame, failures: pl.DataFrame, prov: dict[str, 
         run_id=pl.lit(prov["run_id"]),
         quarantined_at=pl.lit(ingested_at).cast(pl.Datetime("us", "UTC")),
     ).cast(QUARANTINE_SCHEMA)
-
-
-def _rejected(contract: BronzeContract, prov: dict[str, str], raw: pl.DataFrame | None, reason: str,
-              message: str, path: Path, ingested_at: dt.datetime, *, field: str = "file") -> FileIngest:
-    if raw is None:
-        failures = pl.DataFrame({"__row": [None], "field": [field], "reason": [reason], "detail": [message],
-                                 "stage": [0]}, schema=_FAILURE_SCHEMA)
-        raw = pl.DataFrame({"__row": [None]}, schema={"__row": pl.Int64})
-    else:
-        failures = raw.select("__row", field=pl.lit(field), reason=pl.lit(reason), detail=pl.lit(message),
-                              stage=pl.lit(0, pl.Int32)).cast(_FAILURE_SCHEMA)
-    quarantine = _quarantine_rows(raw, failures, prov, contract, ingested_at)
-    rows_raw = None if reason == "unparseable_file" else raw.height
-    manifest = _manifest(prov, contract, path, "rejected", message, rows_raw, 0, quarantine.height, [], [],
-                         ingested_at)
-    empty = contract.schema.columns
-    bronze = pl.DataFrame(schema={name: col.dtype.type for name, col in empty.items()})
-    return FileIngest(bronze, quarantine, manifest)
-
-
-def _manifest(prov: dict[str, str], contract: BronzeContract, path: Path, status: str, message: str,
-              rows_raw: int | None, rows_bronze: int, rows_quarantined: int, extras: list[str],
-              missing_optional: list[str], ingested_at: dt.datetime) -> pl.DataFrame:
-    row = {
-        "source_file_hash": prov["source_file_hash"], "source_system": contract.source, "object": contract.object,
-        "contract": contract.name, "source_file": prov["source_file"], "file_bytes": path.stat().st_size,
-        "status": status, "message": message, "rows_raw": rows_raw, "rows_bronze": rows_bronze,
-        "rows_quarantined": rows_quarantined, "extra_columns": extras, "missing_optional_columns": missing_optional,
-        "run_id": prov["run_id"], "ingested_at": ingested_at,
-    }
-    return pl.DataFrame([row], schema=MANIFEST_SCHEMA)
 
 
 def _case_hint(missing: list[str], present: list[str]) -> str:

@@ -1,11 +1,15 @@
-"""Read one landing file into a frame of vendor-named string columns, one row per raw record.
+"""Open one landing file: its header first, then its records in bounded batches.
 
-Every reader returns the same shape: string columns named as the vendor names them (dotted paths for JSON),
-plus ``__row`` (1-based record number) and, for JSON Lines, ``__json_ok`` and ``__line`` (the raw line).
+Every batch has the same shape whatever the format: string columns named as the vendor names them (dotted paths
+for JSON), ``__row`` (the 1-based record number in the file) and, for JSON Lines, ``__json_ok`` and ``__line``
+(the raw line). Batches bound memory: a multi-gigabyte extract is never held whole.
 """
 
 from __future__ import annotations
 
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -13,8 +17,10 @@ import polars as pl
 
 from contracts.spec import BronzeContract
 
-__all__ = ["read_landing_file", "UnparseableFileError", "SEGMENT_TOP_LEVEL_KEYS"]
+__all__ = ["LandingFile", "open_landing_file", "jsonl_extra_keys", "UnparseableFileError",
+           "SEGMENT_TOP_LEVEL_KEYS", "DEFAULT_BATCH_ROWS"]
 
+DEFAULT_BATCH_ROWS = 500_000
 SEGMENT_TOP_LEVEL_KEYS = frozenset({
     "type", "messageId", "timestamp", "userId", "anonymousId", "event", "traits", "properties", "context",
     "integrations", "sentAt", "receivedAt", "originalTimestamp", "version", "channel", "writeKey", "_metadata",
@@ -23,64 +29,155 @@ SEGMENT_TOP_LEVEL_KEYS = frozenset({
 
 
 class UnparseableFileError(ValueError):
-    """The file could not be split into records at all (not CSV with a header, not UTF-8, ...)."""
+    """The file could not be split into records (not UTF-8 CSV with a header row, not JSON Lines)."""
 
 
-def read_landing_file(path: Path, contract: BronzeContract) -> pl.DataFrame:
-    """Read ``path`` as the contract's file format into vendor-named string columns plus ``__row``."""
+@dataclass(frozen=True)
+class LandingFile:
+    """A landing file opened for reading: its vendor column names, and a way to stream its records."""
+
+    path: Path
+    contract: BronzeContract
+    columns: list[str]
+    batch_rows: int
+
+    def batches(self) -> Iterator[pl.DataFrame]:
+        """Records in batches of at most ``batch_rows``; raises :class:`UnparseableFileError` mid-way if the
+        file turns out to be malformed further down."""
+        if self.contract.file_format == "jsonl":
+            yield from _jsonl_batches(self.path, self.contract, self.batch_rows)
+        else:
+            yield from _csv_batches(self.path, self.batch_rows)
+
+
+def open_landing_file(path: Path, contract: BronzeContract, *,
+                      batch_rows: int = DEFAULT_BATCH_ROWS) -> LandingFile:
+    """Open ``path`` as the contract's file format; reads only the header now."""
     if contract.file_format == "jsonl":
-        return _read_jsonl(path, contract)
-    return _read_csv(path)
-
-
-def _read_csv(path: Path) -> pl.DataFrame:
+        return LandingFile(path, contract, [c.vendor for c in contract.columns], batch_rows)
     try:
-        frame = pl.read_csv(
-            path, infer_schema=False, has_header=True, encoding="utf8",
-            raise_if_empty=False,
-        )
-    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, UnicodeDecodeError) as exc:
+        names = _scan_csv(path).collect_schema().names()
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, UnicodeDecodeError, OSError) as exc:
         msg = f"{path.name}: cannot read as UTF-8 CSV with a header row: {exc}".splitlines()[0]
         raise UnparseableFileError(msg) from exc
-    renames = {c: c.lstrip("\ufeff").strip() for c in frame.columns if c != c.lstrip("\ufeff").strip()}
-    if renames:
-        frame = frame.rename(renames)
-    # An empty field is null (vendor-formats: "Empty string means null"), quoted or not.
-    frame = frame.with_columns(pl.all().replace("", None))
-    return frame.with_row_index("__row", offset=1).with_columns(pl.col("__row").cast(pl.Int64))
+    return LandingFile(path, contract, [_clean_header(n) for n in names], batch_rows)
 
 
-def _read_jsonl(path: Path, contract: BronzeContract) -> pl.DataFrame:
+def _clean_header(name: str) -> str:
+    return name.lstrip("\ufeff").strip()
+
+
+def _scan_csv(path: Path) -> pl.LazyFrame:
+    return pl.scan_csv(path, infer_schema=False, has_header=True, encoding="utf8", raise_if_empty=False,
+                       row_index_name="__row", row_index_offset=1)
+
+
+def _csv_batches(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
+    try:
+        for batch in _scan_csv(path).collect_batches(chunk_size=batch_rows):
+            renames = {c: _clean_header(c) for c in batch.columns if c != _clean_header(c)}
+            batch = batch.rename(renames) if renames else batch
+            # An empty field is null (vendor-formats: "Empty string means null"), quoted or not.
+            yield batch.with_columns(pl.exclude("__row").replace("", None), pl.col("__row").cast(pl.Int64))
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError, UnicodeDecodeError) as exc:
+        msg = f"{path.name}: malformed CSV: {exc}".splitlines()[0]
+        raise UnparseableFileError(msg) from exc
+
+
+# Validity, and the keys a line carries beyond the contract (top level, traits, properties), in one pass.
+_CHECK_SQL = """
+SELECT __row, __line, __json_ok, CASE WHEN __json_ok THEN list_concat(
+    list_filter(json_keys(__line), k -> NOT list_contains($top, k)),
+    list_transform(list_filter(coalesce(json_keys(__line, '$.traits'), []), k -> NOT list_contains($traits, k)),
+                   k -> 'traits.' || k),
+    list_transform(list_filter(coalesce(json_keys(__line, '$.properties'), []), k -> NOT list_contains($props, k)),
+                   k -> 'properties.' || k)) END AS __unknown
+FROM (SELECT __row, __line, json_valid(__line) AND starts_with(ltrim(__line), '{') AS __json_ok FROM lines)
+"""
+
+
+def _nested_schema(fields: list[str]) -> dict[str, pl.DataType]:
+    """Dotted vendor paths (``context.page.url``) as the nested struct schema of a JSON object."""
+    tree: dict = {}
+    for name in fields:
+        node = tree
+        *parents, leaf = name.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = None
+
+    def convert(node: dict) -> dict[str, pl.DataType]:
+        return {k: pl.String() if v is None else pl.Struct(convert(v)) for k, v in node.items()}
+
+    return convert(tree)
+
+
+def _flatten(fields: list[str]) -> list[pl.Expr]:
+    exprs = []
+    for name in fields:
+        first, *rest = name.split(".")
+        expr = pl.col(first)
+        for part in rest:
+            expr = expr.struct.field(part)
+        exprs.append(expr.alias(name))
+    return exprs
+
+
+def _extract_fields(con: duckdb.DuckDBPyConnection, valid: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
+    """The contract's fields of valid JSON lines as text: Polars' NDJSON reader (fast), or DuckDB for a batch
+    with a line whose shape it refuses (an object where text is expected, say)."""
+    try:
+        payload = valid["__line"].str.join("\n").item().encode()
+        parsed = pl.read_ndjson(io.BytesIO(payload), schema=_nested_schema(fields))
+        if parsed.height == valid.height:
+            return parsed.select(_flatten(fields)).with_columns(valid["__row"])
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, pl.exceptions.InvalidOperationError):
+        pass
+    paths = ", ".join(f"'$.{name}'" for name in fields)
+    selects = ", ".join(f'__v[{i}] AS "{name}"' for i, name in enumerate(fields, start=1))
+    con.register("valid", valid)
+    return pl.from_arrow(con.sql(  # type: ignore[return-value]
+        f"SELECT __row, {selects} FROM (SELECT __row, json_extract_string(__line, [{paths}]) AS __v FROM valid)"
+    ).arrow())
+
+
+def _read_lines(path: Path) -> pl.DataFrame:
+    """Physical lines of a text file, blank ones included (so row numbers are line numbers)."""
+    try:  # Polars' CSV reader with a separator that valid JSON never holds unescaped: fast and multi-threaded
+        return pl.read_csv(path, has_header=False, separator="\x1f", quote_char=None, new_columns=["__line"],
+                           infer_schema=False, encoding="utf8", raise_if_empty=False).with_columns(
+            pl.col("__line").fill_null(""))
+    except (pl.exceptions.ComputeError, pl.exceptions.NoDataError):
+        pass  # a line holding the separator (not valid JSON anyway): split exactly, in Python
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         msg = f"{path.name}: not UTF-8 text ({exc})"
         raise UnparseableFileError(msg) from exc
-    lines = pl.DataFrame({"__line": text.split("\n")}).with_row_index("__row", offset=1)
+    return pl.DataFrame({"__line": text.removesuffix("\n").split("\n")})
+
+
+def _jsonl_batches(path: Path, contract: BronzeContract, batch_rows: int) -> Iterator[pl.DataFrame]:
+    lines = _read_lines(path).with_row_index("__row", offset=1)
     lines = lines.with_columns(pl.col("__row").cast(pl.Int64)).filter(pl.col("__line").str.strip_chars() != "")
     fields = [c.vendor for c in contract.columns]
-    paths = ", ".join(f"'$.{name}'" for name in fields)
-    selects = ", ".join(f'__v[{i}] AS "{name}"' for i, name in enumerate(fields, start=1))
-    con = duckdb.connect()
+    known = {
+        "top": sorted(SEGMENT_TOP_LEVEL_KEYS),
+        "traits": [f.split(".", 1)[1] for f in fields if f.startswith("traits.")],
+        "props": [f.split(".", 1)[1] for f in fields if f.startswith("properties.")],
+    }
+    con = duckdb.default_connection().cursor()  # one cursor per file: threads never share a connection
     try:
-        con.register("lines", lines)
-        checked = con.sql(
-            "SELECT __row, __line, json_valid(__line) AND starts_with(ltrim(__line), '{') AS __json_ok FROM lines"
-        ).pl()
-        con.register("valid", checked.filter(pl.col("__json_ok")))
-        extracted = con.sql(
-            f"SELECT __row, {selects} FROM (SELECT __row, json_extract_string(__line, [{paths}]) AS __v FROM valid)"
-        ).pl()
+        for offset in range(0, lines.height, batch_rows):
+            con.register("lines", lines.slice(offset, batch_rows))
+            checked: pl.DataFrame = pl.from_arrow(con.execute(_CHECK_SQL, known).arrow())  # type: ignore[assignment]
+            extracted = _extract_fields(con, checked.filter(pl.col("__json_ok")), fields)
+            batch = checked.join(extracted, on="__row", how="left", maintain_order="left")
+            yield batch.with_columns(pl.col(fields).cast(pl.String))
     finally:
         con.close()
-    frame = checked.join(extracted, on="__row", how="left", maintain_order="left")
-    return frame.with_columns(pl.col(fields).cast(pl.String))
 
 
 def jsonl_extra_keys(frame: pl.DataFrame) -> list[str]:
-    """Top-level keys present in the JSON lines that the Segment spec does not name (schema drift)."""
-    valid = frame.filter(pl.col("__json_ok")).select("__line")
-    if valid.height == 0:
-        return []
-    keys = duckdb.sql("SELECT DISTINCT unnest(json_keys(__line)) AS k FROM valid ORDER BY k").pl()["k"]
-    return [k for k in keys.to_list() if k not in SEGMENT_TOP_LEVEL_KEYS]
+    """Keys present in the JSON lines that the contract does not name (schema drift), e.g. ``traits.plan``."""
+    return sorted(frame["__unknown"].explode().drop_nulls().unique().to_list())

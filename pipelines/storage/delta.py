@@ -7,7 +7,7 @@ with ``storage_options``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -83,6 +83,33 @@ class DeltaStore:
             return self.version(table)
         write_deltalake(self.uri(table), _plain_strings(frame.to_arrow()), mode="append", schema_mode="merge",
                         storage_options=self._options())
+        return self.version(table)
+
+    def append_batches(self, table: str, frames: Iterable[pl.DataFrame], schema: pl.Schema) -> int | None:
+        """Append a stream of frames as ONE commit, holding one frame at a time; returns the new version.
+
+        Either every frame lands or none does: an error raised while producing the frames aborts the write
+        before the commit (the error is re-raised as it was).
+        """
+        arrow_schema = _plain_strings(schema.to_frame().to_arrow()).schema
+        failure: list[BaseException] = []
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            try:
+                for frame in frames:
+                    yield from _plain_strings(frame.to_arrow()).cast(arrow_schema).to_batches()
+            except BaseException as exc:
+                failure.append(exc)
+                raise
+
+        reader = pa.RecordBatchReader.from_batches(arrow_schema, batches())
+        try:
+            write_deltalake(self.uri(table), reader, mode="append", schema_mode="merge",
+                            storage_options=self._options())
+        except BaseException:
+            if failure:
+                raise failure[0] from None
+            raise
         return self.version(table)
 
     def read(self, table: str, *, columns: Iterable[str] | None = None,

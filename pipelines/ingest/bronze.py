@@ -93,91 +93,113 @@ def ingest_bronze_all(
     now: dt.datetime | None = None,
     workers: int = 2,
 ) -> dict[str, BronzeReport]:
-    """:func:`ingest_bronze` for several contracts, ``workers`` of them at a time (threads).
+    """:func:`ingest_bronze` for several contracts, ``workers`` landing files at a time (threads).
 
-    Polars, DuckDB and delta-rs release the GIL, so two workers use both cores. Each contract writes its own
-    bronze table; the commits to the shared quarantine and manifest tables are serialised by a lock, and crash
-    leftovers are removed for all contracts before any worker starts.
+    Polars, DuckDB and delta-rs release the GIL, so two workers use both cores. Work is scheduled per file,
+    largest first, so one big source does not run alone at the end. Each file is one bronze commit; each
+    contract's quarantine and manifest rows are committed once its files are done. Crash leftovers are removed
+    before any worker starts.
     """
     now = now or dt.datetime.now(dt.UTC)
     manifest = store.read_or_empty(MANIFEST, MANIFEST_SCHEMA, columns=["source_file_hash", "source_file"])
     known = dict(zip(manifest["source_file_hash"].to_list(), manifest["source_file"].to_list(), strict=True))
-    reports: dict[str, BronzeReport] = {}
+    runs: list[_ContractRun] = []
     for contract in contracts:
-        bronze_table = f"bronze.{contract.table}"
-        report = BronzeReport(contract=contract.name, table=bronze_table)
-        report.versions_before = {t: store.version(t) for t in (bronze_table, QUARANTINE, MANIFEST)}
+        report = BronzeReport(contract=contract.name, table=f"bronze.{contract.table}")
+        report.versions_before = {t: store.version(t) for t in (report.table, QUARANTINE, MANIFEST)}
         report.versions_after = dict(report.versions_before)  # replaced by the versions this run commits
-        report.recovered_rows_deleted = _delete_leftovers(store, contract, bronze_table, set(known))
-        reports[contract.table] = report
+        report.recovered_rows_deleted = _delete_leftovers(store, contract, report.table, set(known))
+        cr = _ContractRun(contract, report, landing_files(landing_root, contract))
+        if cr.paths and store.table(report.table) is None:  # created up front: workers then only append
+            cr.bronze_versions.append(store.append(report.table, _schema(contract).to_frame()))
+        runs.append(cr)
     lock = threading.Lock()
+    units = sorted(((r, p) for r in runs for p in r.paths), key=lambda u: u[1].stat().st_size, reverse=True)
 
-    def run(contract: BronzeContract) -> None:
-        _ingest_contract(contract, reports[contract.table], store=store, landing_root=landing_root,
-                         run_id=run_id, now=now, known=known, audit_lock=lock)
+    def ingest_file(unit: tuple[_ContractRun, Path]) -> None:
+        cr, path = unit
+        _ingest_file(cr, path, store=store, landing_root=landing_root, run_id=run_id, now=now, known=known,
+                     lock=lock)
 
-    if workers <= 1 or len(contracts) <= 1:
-        for contract in contracts:
-            run(contract)
+    if workers <= 1:
+        for unit in units:
+            ingest_file(unit)
     else:
-        # Largest landing folders first, so the long ones do not end up running alone at the end.
-        def pending_bytes(c: BronzeContract) -> int:
-            return sum(p.stat().st_size for p in landing_files(landing_root, c))
-
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bronze") as pool:
-            list(pool.map(run, sorted(contracts, key=pending_bytes, reverse=True)))
-    return reports
+            list(pool.map(ingest_file, units))
+    for cr in runs:
+        _commit_audit(cr, store)
+    return {cr.contract.table: cr.report for cr in runs}
 
 
-def _ingest_contract(contract: BronzeContract, report: BronzeReport, *, store: DeltaStore, landing_root: Path,
-                     run_id: str, now: dt.datetime, known: dict[str, str], audit_lock: threading.Lock) -> None:
-    """Each new file streams into bronze as one commit; quarantine and manifest rows follow, under the lock."""
-    bronze_table = report.table
-    schema = pl.Schema({n: c.dtype.type for n, c in contract.schema.columns.items()})
-    quarantines: list[pl.DataFrame] = []
-    manifests: list[pl.DataFrame] = []
-    written: dict[str, tuple[int | None, int | None]] = {}
-    for path in landing_files(landing_root, contract):
-        report.files_seen += 1
-        rel = path.relative_to(landing_root).as_posix()
-        digest = file_sha256(path)
-        if digest in known:
-            report.files_skipped.append(rel)
-            if known[digest] != rel:
-                report.messages.append(f"{rel}: same content as already ingested {known[digest]}; skipped")
-            continue
-        known[digest] = rel
-        conformance = FileConformance(path, contract, source_file=rel, file_hash=digest, run_id=run_id,
-                                      ingested_at=now)
-        if conformance.rejected:
-            for _ in conformance.bronze_batches():  # quarantines every row with the file's reason
-                pass
+@dataclass
+class _ContractRun:
+    """One contract's share of a run: its files, and what they became so far."""
+
+    contract: BronzeContract
+    report: BronzeReport
+    paths: list[Path]
+    outcomes: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # rel → (q, manifest)
+    bronze_versions: list[int] = field(default_factory=list)
+
+
+def _ingest_file(cr: _ContractRun, path: Path, *, store: DeltaStore, landing_root: Path, run_id: str,
+                 now: dt.datetime, known: dict[str, str], lock: threading.Lock) -> None:
+    """Hash, skip if known, else conform and stream the file's good rows into bronze as one commit."""
+    rel = path.relative_to(landing_root).as_posix()
+    digest = file_sha256(path)
+    with lock:  # check-and-claim: a content hash is ingested once, whatever the file is called
+        prior = known.get(digest)
+        if prior is None:
+            known[digest] = rel
         else:
-            before = store.version(bronze_table)
-            try:
-                after = store.append_batches(bronze_table, conformance.bronze_batches(), schema)
-                written[bronze_table] = (written.get(bronze_table, (before, None))[0], after)
-            except UnparseableFileError as exc:
-                conformance.fail(exc)
-        manifest = conformance.manifest()
-        quarantines.append(conformance.quarantine())
-        manifests.append(manifest)
-        report.messages.append(conformance.message)
-        if conformance.rejected:
-            report.files_rejected[rel] = conformance.message
-        else:
-            report.files_loaded.append(rel)
-            if conformance.extras:
-                report.drift_columns[rel] = list(conformance.extras)
-    if not manifests:
+            cr.report.files_skipped.append(rel)
+            if prior != rel:
+                cr.report.messages.append(f"{rel}: same content as already ingested {prior}; skipped")
+    if prior is not None:
         return
-    quarantine = pl.concat(quarantines, how="vertical_relaxed").cast(QUARANTINE_SCHEMA)
-    manifest_rows = pl.concat(manifests, how="vertical_relaxed").cast(MANIFEST_SCHEMA)
-    if store.table(bronze_table) is None:  # every file rejected: still create the (empty) table
-        written[bronze_table] = (None, store.append(bronze_table, schema.to_frame()))
-    with audit_lock:  # the exact versions of this contract's own commits, for lineage
-        for table, frame in ((QUARANTINE, quarantine), (MANIFEST, manifest_rows)):
-            written[table] = (store.version(table), store.append(table, frame))
+    conformance = FileConformance(path, cr.contract, source_file=rel, file_hash=digest, run_id=run_id,
+                                  ingested_at=now)
+    version = None
+    if conformance.rejected:
+        for _ in conformance.bronze_batches():  # quarantines every row with the file's reason
+            pass
+    else:
+        try:
+            version = store.append_batches(cr.report.table, conformance.bronze_batches(), _schema(cr.contract))
+        except UnparseableFileError as exc:
+            conformance.fail(exc)
+    with lock:
+        cr.outcomes[rel] = (conformance.quarantine(), conformance.manifest())
+        if version is not None:
+            cr.bronze_versions.append(version)
+        cr.report.messages.append(conformance.message)
+        if conformance.rejected:
+            cr.report.files_rejected[rel] = conformance.message
+        elif conformance.extras:
+            cr.report.drift_columns[rel] = list(conformance.extras)
+
+
+def _schema(contract: BronzeContract) -> pl.Schema:
+    return pl.Schema({n: c.dtype.type for n, c in contract.schema.columns.items()})
+
+
+def _commit_audit(cr: _ContractRun, store: DeltaStore) -> None:
+    """The contract's quarantine and manifest rows, one commit each, after all its files."""
+    report = cr.report
+    report.files_seen = len(cr.paths)
+    if not cr.outcomes:
+        return
+    order = sorted(cr.outcomes)
+    report.files_loaded = [rel for rel in order if rel not in report.files_rejected]
+    report.messages.sort()
+    quarantine = pl.concat([cr.outcomes[r][0] for r in order], how="vertical_relaxed").cast(QUARANTINE_SCHEMA)
+    manifest_rows = pl.concat([cr.outcomes[r][1] for r in order], how="vertical_relaxed").cast(MANIFEST_SCHEMA)
+    written: dict[str, tuple[int | None, int | None]] = {}
+    if cr.bronze_versions:
+        written[report.table] = (report.versions_before[report.table], max(cr.bronze_versions))
+    for table, frame in ((QUARANTINE, quarantine), (MANIFEST, manifest_rows)):
+        written[table] = (store.version(table), store.append(table, frame))
     report.versions_before.update({t: before for t, (before, _) in written.items()})
     report.versions_after.update({t: after for t, (_, after) in written.items()})
     report.rows_raw = int(manifest_rows["rows_raw"].fill_null(0).sum())

@@ -285,19 +285,27 @@ def _validate(typed: pl.DataFrame, contract: BronzeContract, rows: pl.Series) ->
 
 def _duplicates(typed: pl.DataFrame, contract: BronzeContract, failures: pl.DataFrame,
                 seen: pl.DataFrame | None) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Rows repeating the key of an earlier good row (in this batch or an earlier one); updates ``seen``."""
+    """Rows repeating the key of an earlier good row (in this batch or an earlier one); updates ``seen``.
+
+    ``seen`` holds each earlier key with its 64-bit hash: a batch is matched against the hashes (cheap), and
+    only the rows whose hash matched are compared on the full key, so a collision never flags a good row.
+    """
     keys = list(contract.key)
-    candidates = typed.select("source_row", *keys).join(
-        failures.select(pl.col("__row").alias("source_row")).unique(), on="source_row", how="anti",
-        maintain_order="left").drop_nulls(keys)
+    candidates = (
+        typed.select("source_row", *keys)
+        .join(failures.select(pl.col("__row").alias("source_row")).unique(), on="source_row", how="anti",
+              maintain_order="left")
+        .drop_nulls(keys)
+        .with_columns(pl.struct(keys).hash().alias("__h"))
+    )
     repeated = ~pl.struct(keys).is_first_distinct()
     if seen is not None and seen.height:
-        candidates = candidates.join(seen.with_columns(__seen=pl.lit(True)), on=keys, how="left",
-                                     maintain_order="left")
-        repeated = repeated | pl.col("__seen").fill_null(False)
+        maybe = candidates.filter(pl.col("__h").is_in(seen["__h"].implode()))
+        confirmed = maybe.join(seen.select(keys), on=keys, how="semi")["source_row"]
+        repeated = repeated | pl.col("source_row").is_in(confirmed.implode())
     flagged = candidates.with_columns(__dup=repeated)
     dupes = flagged.filter(pl.col("__dup"))
-    fresh = flagged.filter(~pl.col("__dup")).select(keys)
+    fresh = flagged.filter(~pl.col("__dup")).select("__h", *keys)
     seen = fresh if seen is None else pl.concat([seen, fresh])
     key_fields = ", ".join(contract.vendor_column(k) for k in keys)
     out = dupes.select(

@@ -87,12 +87,12 @@ def _csv_batches(path: Path, batch_rows: int) -> Iterator[pl.DataFrame]:
 # Validity, and the keys a line carries beyond the contract (top level, traits, properties), in one pass.
 _CHECK_SQL = """
 SELECT __row, __line, __json_ok, CASE WHEN __json_ok THEN list_concat(
-    list_filter(json_keys(__line), k -> NOT list_contains($top, k)),
-    list_transform(list_filter(coalesce(json_keys(__line, '$.traits'), []), k -> NOT list_contains($traits, k)),
-                   k -> 'traits.' || k),
-    list_transform(list_filter(coalesce(json_keys(__line, '$.properties'), []), k -> NOT list_contains($props, k)),
-                   k -> 'properties.' || k)) END AS __unknown
-FROM (SELECT __row, __line, json_valid(__line) AND starts_with(ltrim(__line), '{') AS __json_ok FROM lines)
+    list_filter(coalesce(__k[1], []), k -> NOT list_contains($top, k)),
+    list_transform(list_filter(coalesce(__k[2], []), k -> NOT list_contains($traits, k)), k -> 'traits.' || k),
+    list_transform(list_filter(coalesce(__k[3], []), k -> NOT list_contains($props, k)), k -> 'properties.' || k)
+  ) END AS __unknown
+FROM (SELECT *, CASE WHEN __json_ok THEN json_keys(__line, ['$', '$.traits', '$.properties']) END AS __k FROM (
+  SELECT __row, __line, json_valid(__line) AND starts_with(ltrim(__line), '{') AS __json_ok FROM lines))
 """
 
 

@@ -77,6 +77,15 @@ print(json.dumps({"seconds": time.perf_counter() - t, "failed": failed}))
 """
 
 
+def machine_probe() -> float:
+    """Seconds for a fixed pure-Python loop: this VM's speed drifts by ±30 %, so figures carry it along."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
@@ -95,9 +104,11 @@ def main() -> None:
     for table, v in ing["tables"].items():
         print(f"  {table:28s} {v['rows_raw']:>11,} raw  {v['rows_bronze']:>11,} bronze  "
               f"{v['rows_quarantined']:>7,} quarantined")
+    probe = machine_probe()
     rate = ing["rows_raw"] / ing["seconds"]
     print(f"ingest    {ing['rows_raw']:>11,} raw rows, {args.workers} worker(s), in {ing['seconds']:.1f} s = {rate:,.0f} raw rows/s "
-          f"(target ≥ 250,000), peak RSS {ing_rss:.2f} GiB (target ≤ 4 GiB; max over child processes so far)")
+          f"(target ≥ 250,000), peak RSS {ing_rss:.2f} GiB (target ≤ 4 GiB; max over child processes so far); "
+          f"machine probe {probe:.2f} s (10M-step Python loop; lower is a faster machine state)")
     if args.gx:
         gx, _ = _child(GX, str(lake))
         print(f"gx suites on all bronze tables: {gx['seconds']:.1f} s, failed: {gx['failed'] or 'none'}")

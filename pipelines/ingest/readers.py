@@ -7,7 +7,7 @@ for JSON), ``__row`` (the 1-based record number in the file) and, for JSON Lines
 
 from __future__ import annotations
 
-import io
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,22 @@ SEGMENT_TOP_LEVEL_KEYS = frozenset({
     "integrations", "sentAt", "receivedAt", "originalTimestamp", "version", "channel", "writeKey", "_metadata",
     "name", "category", "previousId", "groupId", "requestId", "rudderId", "request_ip",
 })
+
+
+_DB: duckdb.DuckDBPyConnection | None = None
+_DB_LOCK = threading.Lock()
+
+
+def _cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor on the ingest's own in-memory DuckDB: one thread per query, since the ingest already runs
+    files in parallel (more threads only contend for the two cores); a cursor per caller, so threads never
+    share a connection."""
+    global _DB
+    with _DB_LOCK:
+        if _DB is None:
+            _DB = duckdb.connect(":memory:handoff_ingest")
+            _DB.execute("SET threads = 1")
+        return _DB.cursor()
 
 
 class UnparseableFileError(ValueError):
@@ -96,43 +112,8 @@ FROM (SELECT *, CASE WHEN __json_ok THEN json_keys(__line, ['$', '$.traits', '$.
 """
 
 
-def _nested_schema(fields: list[str]) -> dict[str, pl.DataType]:
-    """Dotted vendor paths (``context.page.url``) as the nested struct schema of a JSON object."""
-    tree: dict = {}
-    for name in fields:
-        node = tree
-        *parents, leaf = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = None
-
-    def convert(node: dict) -> dict[str, pl.DataType]:
-        return {k: pl.String() if v is None else pl.Struct(convert(v)) for k, v in node.items()}
-
-    return convert(tree)
-
-
-def _flatten(fields: list[str]) -> list[pl.Expr]:
-    exprs = []
-    for name in fields:
-        first, *rest = name.split(".")
-        expr = pl.col(first)
-        for part in rest:
-            expr = expr.struct.field(part)
-        exprs.append(expr.alias(name))
-    return exprs
-
-
 def _extract_fields(con: duckdb.DuckDBPyConnection, valid: pl.DataFrame, fields: list[str]) -> pl.DataFrame:
-    """The contract's fields of valid JSON lines as text: Polars' NDJSON reader (fast), or DuckDB for a batch
-    with a line whose shape it refuses (an object where text is expected, say)."""
-    try:
-        payload = valid["__line"].str.join("\n").item().encode()
-        parsed = pl.read_ndjson(io.BytesIO(payload), schema=_nested_schema(fields))
-        if parsed.height == valid.height:
-            return parsed.select(_flatten(fields)).with_columns(valid["__row"])
-    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, pl.exceptions.InvalidOperationError):
-        pass
+    """The contract's fields of valid JSON lines as text, every path read in one parse of each line."""
     paths = ", ".join(f"'$.{name}'" for name in fields)
     selects = ", ".join(f'__v[{i}] AS "{name}"' for i, name in enumerate(fields, start=1))
     con.register("valid", valid)
@@ -166,7 +147,7 @@ def _jsonl_batches(path: Path, contract: BronzeContract, batch_rows: int) -> Ite
         "traits": [f.split(".", 1)[1] for f in fields if f.startswith("traits.")],
         "props": [f.split(".", 1)[1] for f in fields if f.startswith("properties.")],
     }
-    con = duckdb.default_connection().cursor()  # one cursor per file: threads never share a connection
+    con = _cursor()
     try:
         for offset in range(0, lines.height, batch_rows):
             con.register("lines", lines.slice(offset, batch_rows))

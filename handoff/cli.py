@@ -92,14 +92,16 @@ def summary() -> None:
 
 @app.command("ui")
 def ui(port: Annotated[int, typer.Option()] = 3000) -> None:
-    """Open the Dagster UI (webserver + daemon) on this instance: http://127.0.0.1:PORT."""
+    """Open the Dagster UI (webserver + daemon, `dg dev`) on this instance: http://127.0.0.1:PORT."""
     settings = get_settings()
-    home = settings.home.resolve()
-    env = {**os.environ, "DAGSTER_HOME": str(settings.prepare_dagster_home()), "DAGSTER_DISABLE_TELEMETRY": "1"}
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    home = settings.prepare_dagster_home()
+    workspace = settings.home.resolve() / "workspace.yaml"
+    env = {**os.environ, "DAGSTER_HOME": str(home), "DAGSTER_DISABLE_TELEMETRY": "1"}
+    for sig in (signal.SIGINT, signal.SIGTERM):  # so Ctrl-C and `kill PID` stop it
         signal.signal(sig, signal.SIG_DFL)
-    dagster = Path(sys.executable).with_name("dagster")
-    os.execve(dagster, [str(dagster), "dev", "-w", str(home / "workspace.yaml"), "-p", str(port)], env)
+    dg_cli = Path(sys.executable).with_name("dg")
+    os.chdir(home)  # the instance folder: its dagster.yaml is the one in force
+    os.execve(dg_cli, [str(dg_cli), "dev", "-w", str(workspace), "-p", str(port)], env)
 
 
 if __name__ == "__main__":

@@ -97,3 +97,44 @@ def test_dg_check_defs(tmp_path: Path) -> None:
                          env={**os.environ, "DAGSTER_HOME": str(home)})
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "All definitions loaded successfully" in out.stdout + out.stderr
+
+
+def test_ui_serves_the_code_location_without_warnings(tmp_path: Path) -> None:
+    """`handoff ui` (dg dev on this repo's instance) loads every asset, warns about nothing, stops on SIGTERM."""
+    import json as _json
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "ui.log"
+    env = {**os.environ, "HANDOFF_HOME": str(REPO), "DAGSTER_DISABLE_TELEMETRY": "1"}
+    with log.open("w") as out:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("handoff")), "ui", "--port", str(port)],
+                                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        query = _json.dumps({"query": "{ assetNodes { assetKey { path } } }"}).encode()
+        deadline, assets = time.monotonic() + 120, None
+        while time.monotonic() < deadline and assets is None:
+            time.sleep(1)
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=query,
+                                             headers={"Content-Type": "application/json"})
+                with urllib.request.urlopen(req, timeout=5) as resp:
+                    assets = _json.load(resp)["data"]["assetNodes"]
+            except OSError:
+                continue
+        assert assets is not None, log.read_text()[-3000:]
+        assert len(assets) == 16
+        text = log.read_text().lower()
+        assert "deprecat" not in text and "superseded" not in text and "warning" not in text, text[-3000:]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            raise
+    assert proc.returncode is not None

@@ -87,8 +87,8 @@ def bronze_ingest(context: dg.AssetExecutionContext, lakehouse: Lakehouse):
         key = bronze_key(contract)
         for message in report.messages:
             context.log.info(message)
-        for rel, message in report.files_rejected.items():
-            context.log.error(f"rejected {rel}: {message}")
+        for message in report.files_rejected.values():
+            context.log.error(f"rejected: {message}")
         lineage_version = None
         if report.changed:
             outputs = {t: (report.versions_before[t], report.versions_after[t]) for t in report.versions_after}

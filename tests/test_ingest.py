@@ -121,3 +121,46 @@ def test_bronze_rows_carry_provenance_and_contract_version(store: DeltaStore, ve
     assert set(lead["contract"].unique()) == {"salesforce_lead@v1"}
     assert lead["source_row"].min() >= 1
     assert lead.schema["created_at"] == pl.Datetime("us", "UTC")
+
+
+def test_a_stream_failing_midway_commits_nothing(store: DeltaStore) -> None:
+    schema = pl.Schema({"a": pl.Int64})
+    store.append("bronze.t", schema.to_frame())
+    before = store.version("bronze.t")
+
+    def frames():
+        yield pl.DataFrame({"a": [1, 2]})
+        msg = "file turned out malformed at row 3"
+        raise ValueError(msg)
+
+    with pytest.raises(ValueError, match="malformed at row 3"):
+        store.append_batches("bronze.t", frames(), schema)
+    assert store.version("bronze.t") == before
+    assert store.read("bronze.t").height == 0
+
+
+def test_malformed_csv_is_rejected_whole(store: DeltaStore, vendor_landing: Path) -> None:
+    path = vendor_landing / "salesforce" / "Campaign_2026-11-22_full.csv"
+    good = "\n".join(f"701000000000000A{i:02d},Campaign {i}" for i in range(20))
+    path.write_text("Id,Name\n" + good + "\n701000000000000AZZ,broken,with,extra,fields\n")
+    report = ingest_bronze(contract_for_table("salesforce_campaign"), store=store, landing_root=vendor_landing,
+                           run_id="run-1", now=NOW)
+    rel = "salesforce/Campaign_2026-11-22_full.csv"
+    assert rel in report.files_rejected and "malformed CSV" in report.files_rejected[rel]
+    bronze = store.read("bronze.salesforce_campaign")
+    assert rel not in bronze["source_file"].to_list()
+    q = store.read(QUARANTINE).filter(pl.col("source_file") == rel)
+    assert q.select("reason", "field").rows() == [("unparseable_file", "file")]
+    manifest = store.read(MANIFEST).filter(pl.col("source_file") == rel).row(0, named=True)
+    assert manifest["status"] == "rejected" and manifest["rows_bronze"] == 0
+
+
+def test_non_utf8_file_is_rejected_with_a_clear_message(store: DeltaStore, vendor_landing: Path) -> None:
+    path = vendor_landing / "salesforce" / "Campaign_2026-11-23_full.csv"
+    path.write_bytes("Id,Name\n701000000000000A01,Campaña Düsseldorf\n".encode("latin-1"))
+    report = ingest_bronze(contract_for_table("salesforce_campaign"), store=store, landing_root=vendor_landing,
+                           run_id="run-1", now=NOW)
+    rel = "salesforce/Campaign_2026-11-23_full.csv"
+    assert rel in report.files_rejected
+    assert "UTF-8" in report.files_rejected[rel] or "utf-8" in report.files_rejected[rel].lower()
+    assert rel not in store.read("bronze.salesforce_campaign")["source_file"].to_list()

@@ -329,8 +329,13 @@ def _quarantine_rows(raw: pl.DataFrame, failures: pl.DataFrame, prov: dict[str, 
         .group_by("__row", maintain_order=True)
         .agg(pl.col("field").first(), pl.col("reason").first(), pl.col("detail").str.join("; "))
     )
-    raw_payload = pl.col("__line") if "__line" in raw.columns else pl.struct(
-        [c for c in raw.columns if not c.startswith("__")]).struct.json_encode()
+    vendor_cols = [c for c in raw.columns if not c.startswith("__")]
+    if "__line" in raw.columns:
+        raw_payload = pl.col("__line")
+    elif vendor_cols:
+        raw_payload = pl.struct(vendor_cols).struct.json_encode()
+    else:  # a file-level failure: no record to show
+        raw_payload = pl.lit(None, dtype=pl.String)
     failing = raw.join(per_row.select("__row"), on="__row", how="semi")
     raws = failing.select("__row", raw_payload.alias("raw"))
     return per_row.join(raws, on="__row", how="left").select(

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 import yaml
 
-from contracts.registry import BRONZE_CONTRACTS, contract_for_file
+from contracts.registry import BRONZE_CONTRACTS, contract_for_file, contract_for_table
 from pipelines.ingest.bronze import file_sha256
 from pipelines.ingest.conform import conform_file
 
@@ -126,3 +126,18 @@ def test_event_line_numbers_count_blank_lines_and_odd_bytes(tmp_path: Path) -> N
     result = conform_file(path, contract, source_file="events/x.jsonl", file_hash="h", run_id="t", ingested_at=NOW)
     assert result.bronze["source_row"].to_list() == [1, 3, 5]
     assert result.quarantine.select("source_row", "reason").rows() == [(4, "invalid_json")]
+
+
+def test_windows_line_endings_and_a_bom_change_nothing(tmp_path: Path) -> None:
+    rel = "salesforce/Lead_2026-11-20_full.csv"
+    text = (FIXTURES / rel).read_text()
+    windows = tmp_path / "Lead_2026-11-20_windows.csv"
+    windows.write_bytes(("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8"))
+    contract = contract_for_table("salesforce_lead")
+    kwargs = {"source_file": rel, "file_hash": "h", "run_id": "t", "ingested_at": NOW}
+    plain = conform_file(FIXTURES / rel, contract, **kwargs)
+    crlf = conform_file(windows, contract, **kwargs)
+    assert crlf.bronze.drop("extras").equals(plain.bronze.drop("extras"))
+    assert crlf.quarantine.select("source_row", "field", "reason").equals(
+        plain.quarantine.select("source_row", "field", "reason"))
+    assert crlf.manifest["extra_columns"][0].to_list() == []

@@ -25,6 +25,7 @@ _SNIFF = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$"), "%Y-%m-%dT%H:%M:%SZ"),
     (re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+Z$"), "%Y-%m-%dT%H:%M:%S%.fZ"),
     (re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{2}:\d{2}$"), "%Y-%m-%dT%H:%M:%S%.f%:z"),
+    (re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?[+-]\d{4}$"), "%Y-%m-%dT%H:%M:%S%.f%z"),
 )
 
 
@@ -79,6 +80,9 @@ def parse_series(raw: pl.Series, dtype: pl.DataType) -> pl.Series:
     [12, 7, 250, None, None]
     >>> parse_series(pl.Series(["true", "False", "yes-ish"]), pl.Boolean).to_list()
     [True, False, None]
+    >>> s = pl.Series(["2026-11-20T14:03:11.000+0000", "2026-11-20T09:03:11.000-0500", "2026-11-20T14:03:11Z"])
+    >>> parse_series(s, pl.Datetime("us", "UTC")).dt.hour().to_list()
+    [14, 14, 14]
     """
     base = dtype.base_type() if hasattr(dtype, "base_type") else dtype
     if base == pl.String:

@@ -23,7 +23,7 @@ class Lakehouse(dg.ConfigurableResource):
     def from_settings(cls) -> "Lakehouse":
         s = get_settings()
         return cls(landing_root=str(s.landing_dir), lakehouse_root=s.lakehouse_uri,
-                   catalog_path=str(s.catalog_file))
+                   catalog_path=str(s.catalog_file), ingest_workers=s.ingest_workers)
 
     @property
     def store(self) -> DeltaStore:

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     catalog_path: Path | None = Field(default=None, description="the analysts' DuckDB catalog file")
     crm_endpoint: str = Field(default="http://127.0.0.1:8765", description="Salesforce-compatible REST base URL")
     intake_address: str = Field(default="127.0.0.1:8088", description="host:port of the event intake service")
+    ingest_workers: int = Field(default=2, ge=1, description="landing files ingested at a time (one per core)")
 
     @property
     def landing_dir(self) -> Path:

@@ -11,7 +11,7 @@ import polars as pl
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["key_links", "components", "merge_without_conflicts"]
+__all__ = ["key_links", "components", "merge_without_conflicts", "mailboxes_conflict"]
 
 
 def key_links(keys: pl.DataFrame) -> pl.DataFrame:
@@ -53,7 +53,7 @@ def components(n: int, links: pl.DataFrame) -> np.ndarray:
     return smallest[labels]
 
 
-def _mailboxes_conflict(a: list[tuple[str, str]], b: list[tuple[str, str]]) -> bool:
+def mailboxes_conflict(a: list[tuple[str, str]], b: list[tuple[str, str]]) -> bool:
     """Two sets of (domain, local) mailboxes belong to different people: at one domain, a local part that is
     neither equal nor a one-edit typo of the other, that differs only by digits (jsmith / jsmith2) or that
     starts with another letter (tsmith / csmith: another initial, not a typo)."""
@@ -84,7 +84,7 @@ def _one_edit(a: str, b: str) -> bool:
 
 def merge_without_conflicts(labels: np.ndarray, links: pl.DataFrame, mailboxes: pl.DataFrame) -> np.ndarray:
     """Join clusters along probabilistic ``links`` (``left``, ``right``, ``match_probability``), strongest first,
-    refusing any join that would put conflicting mailboxes in one person (see :func:`_mailboxes_conflict`).
+    refusing any join that would put conflicting mailboxes in one person (see :func:`mailboxes_conflict`).
 
     ``labels`` are the clusters so far (a row's label is a row number); ``mailboxes`` has ``cluster``, ``domain``
     and ``local``. Transitive closure alone would let one ambiguous record chain two colleagues of the same name
@@ -118,7 +118,7 @@ def merge_without_conflicts(labels: np.ndarray, links: pl.DataFrame, mailboxes: 
 
     for left, right in ordered.select("left", "right").iter_rows():
         a, b = find(left), find(right)
-        if a == b or _mailboxes_conflict(mail.get(a, []), mail.get(b, [])):
+        if a == b or mailboxes_conflict(mail.get(a, []), mail.get(b, [])):
             continue
         keep, gone = min(a, b), max(a, b)
         parent[gone] = keep

@@ -21,10 +21,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
-__all__ = ["PROFILE_COLUMNS", "DEFAULT_THRESHOLD", "settings", "train_model", "predict_pairs", "LinkageModel"]
+__all__ = ["PROFILE_COLUMNS", "DEFAULT_THRESHOLD", "BLOCKING_KEYS", "settings", "train_model", "predict_pairs",
+           "prior_match_probability", "LinkageModel"]
 
 PROFILE_COLUMNS = ("first_norm", "first_canonical", "last_norm", "email_norm", "email_local", "email_domain",
                    "email_is_free", "phone", "org_domain", "company_norm", "city_norm", "country_code", "title_norm")
+MEMORY_LIMIT = "3GB"  # DuckDB spills to disk beyond this, so a 1M-person run stays within a laptop's memory
 DEFAULT_THRESHOLD = 0.95  # documented in docs/identity.md: the match probability at which a pair links
 
 
@@ -85,17 +87,21 @@ def _comparisons() -> list[Any]:
     return [first, last, email, phone, org, place, title]
 
 
-def _blocking_rules() -> list[Any]:
-    from splink import block_on
-    return [
-        block_on("first_canonical", "last_norm", "org_domain"),
-        block_on("first_canonical", "last_norm", "company_norm"),
-        block_on("last_norm", "phone"),
-        block_on("phone"),
-        block_on("email_domain", "last_norm"),
-        block_on("first_canonical", "last_norm", "city_norm"),
-        block_on("email_local", "last_norm"),
-    ]
+BLOCKING_KEYS = (
+    ("first_canonical", "last_norm", "org_domain"),
+    ("first_canonical", "last_norm", "company_norm"),
+    ("last_norm", "phone"),
+    ("phone",),
+    ("email_domain", "last_norm"),
+    ("first_canonical", "last_norm", "city_norm"),
+    ("email_local", "last_norm"),
+)
+
+
+def _blocking_rules() -> list[str]:
+    """Candidate pairs share one of :data:`BLOCKING_KEYS` and come from different deterministic clusters
+    (pairs inside a cluster are already linked: comparing them would only cost time)."""
+    return [" AND ".join([*(f"l.{c} = r.{c}" for c in cols), "l.cluster <> r.cluster"]) for cols in BLOCKING_KEYS]
 
 
 def settings(*, probability_two_random_records_match: float = 1e-6) -> Any:
@@ -131,28 +137,47 @@ def _linker(profiles: pl.DataFrame, model: Any, con: duckdb.DuckDBPyConnection) 
 
 
 def _connection(threads: int | None) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False})
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     return con
 
 
+def prior_match_probability(profiles: pl.DataFrame, *, recall: float = 0.6) -> float:
+    """Probability that two random profiles are one person, from near-certain evidence counted in Polars:
+    pairs across deterministic clusters sharing name and phone, or name, organisation and city, over all
+    pairs, scaled up by the recall those rules are assumed to have (Splink's direct estimate, without SQL)."""
+    n = profiles.height
+    if n < 2:
+        return 1e-6
+    found = 0
+    for keys in (("first_canonical", "last_norm", "phone"), ("first_canonical", "last_norm", "org_domain",
+                                                                 "city_norm")):
+        groups = (profiles.drop_nulls(list(keys)).group_by(keys).agg(pl.len().alias("n"),
+                                                                    pl.col("cluster").n_unique().alias("c")))
+        found += int(groups.select(((pl.col("c") - 1) * pl.col("c") // 2).sum()).item() or 0)
+    total = n * (n - 1) / 2
+    return float(min(max(found / recall / total, 1e-9), 0.5))
+
+
 def train_model(profiles: pl.DataFrame, *, label_column: str = "cluster", seed: int = 7,
-                threads: int | None = None) -> LinkageModel:
+                sample_profiles: int = 300_000, threads: int | None = None) -> LinkageModel:
     """Estimate the model without ground-truth labels.
 
     u comes from random sampling; m from the pairs the deterministic stage already tied together
     (``label_column``: profiles in one deterministic cluster are the same person by email or CRM id), which
     teaches the model what true duplicates with *different* emails, name spellings and missing fields look like;
-    the prior from near-certain rules.
+    the prior from near-certain rules (:func:`prior_match_probability`). m and u are learned on whole clusters
+    sampled down to about ``sample_profiles`` profiles: the proportions, not the size, are what they measure.
     """
-    from splink import block_on
+    prior = prior_match_probability(profiles)
+    clusters = profiles[label_column].unique()
+    if profiles.height > sample_profiles:
+        keep = clusters.sample(fraction=sample_profiles / profiles.height, seed=seed)
+        profiles = profiles.filter(pl.col(label_column).is_in(keep.implode()))
     con = _connection(threads)
     try:
-        linker = _linker(profiles, settings(), con)
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on("first_canonical", "last_norm", "phone"),
-             block_on("first_canonical", "last_norm", "org_domain", "city_norm")], recall=0.6)
+        linker = _linker(profiles, settings(probability_two_random_records_match=prior), con)
         linker.training.estimate_u_using_random_sampling(max_pairs=3e6, seed=seed)
         linker.training.estimate_m_from_label_column(label_column)
         return LinkageModel(linker.misc.save_model_to_json())

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import time
 from datetime import UTC, datetime
 
 import numpy as np
@@ -129,6 +130,7 @@ def resolve_persons(records: pl.DataFrame, *, previous: pl.DataFrame | None = No
     overrides = overrides if overrides is not None else OVERRIDE_SCHEMA.to_frame()
     previous = previous if previous is not None else CROSSWALK_SCHEMA.to_frame()
 
+    timings = {"start": time.perf_counter()}
     base = normalize_person_records(conform_person_records(records))
     dupes = base.select("source", "record_id").is_duplicated()
     if dupes.any():
@@ -138,15 +140,20 @@ def resolve_persons(records: pl.DataFrame, *, previous: pl.DataFrame | None = No
         raise ValueError(msg)
     n = base.height
 
+    timings["normalise"] = time.perf_counter()
     keys = deterministic_keys(base, generic_key_surnames=options.generic_key_surnames)
     det_links = key_links(keys.select("row", "key"))
     must = _override_links(base, overrides, "must_link")
     cannot = _override_links(base, overrides, "cannot_link")
     det_cluster = components(n, pl.concat([det_links, must]))
 
+    timings["deterministic"] = time.perf_counter()
     profiles, row_to_profile = profiles_of(base, det_cluster)
+    timings["profiles"] = time.perf_counter()
     model = options.model or train_model(profiles, threads=options.threads)
-    pairs = predict_pairs(profiles.drop("cluster"), model, threshold=options.threshold, threads=options.threads)
+    timings["train"] = time.perf_counter()
+    pairs = predict_pairs(profiles, model, threshold=options.threshold, threads=options.threads)
+    timings["predict"] = time.perf_counter()
     rep = profiles.select("unique_id", "cluster")
     prob = (pairs.join(rep.rename({"unique_id": "unique_id_l", "cluster": "left"}), on="unique_id_l")
             .join(rep.rename({"unique_id": "unique_id_r", "cluster": "right"}), on="unique_id_r")
@@ -163,16 +170,20 @@ def resolve_persons(records: pl.DataFrame, *, previous: pl.DataFrame | None = No
         cluster = merge_without_conflicts(det_cluster, prob, mailboxes)
     still = cannot.filter(pl.Series(cluster[cannot["left"].to_numpy()] == cluster[cannot["right"].to_numpy()]))
 
+    timings["merge"] = time.perf_counter()
     ids, changes = assign_person_ids(
         base.select("source", "record_id", pl.Series("cluster", cluster)), previous, now=now)
 
     method = _link_methods(n, keys, must, prob, row_to_profile["cluster"].to_numpy(), cluster)
     crosswalk = ids.with_columns(method).select(CROSSWALK_SCHEMA.names()).cast(CROSSWALK_SCHEMA)  # type: ignore[arg-type]
+    timings["ids"] = time.perf_counter()
     stats = {f"records_linked_by_{m}": int(c) for m, c in
              crosswalk.group_by("link_method").len().iter_rows()}
     stats |= {"records": n, "persons": int(crosswalk["person_id"].n_unique()), "profiles": profiles.height,
               "probabilistic_pairs": pairs.height, "merges": int((changes["change"] == "merge").sum()),
               "splits": int((changes["change"] == "split").sum())}
+    marks = list(timings.items())
+    stats |= {f"seconds_{name}": round(t - marks[i][1], 2) for i, (name, t) in enumerate(marks[1:])}
     return Resolution(crosswalk=crosswalk, changes=changes.cast(IDENTITY_CHANGE_SCHEMA),  # type: ignore[arg-type]
                       records=base.with_columns(crosswalk["person_id"]), model=model, stats=stats,
                       override_conflicts=still)

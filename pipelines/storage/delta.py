@@ -7,7 +7,7 @@ with ``storage_options``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -110,6 +110,31 @@ class DeltaStore:
             if failure:
                 raise failure[0] from None
             raise
+        return self.version(table)
+
+    def merge(self, table: str, frame: pl.DataFrame, *, keys: Sequence[str]) -> int | None:
+        """Upsert ``frame`` by ``keys``: rows whose values changed are updated, new keys inserted, one commit.
+
+        Rows identical to what the table holds are left alone, so merging the same frame twice makes no second
+        commit: the table version stays put. Creates the table on first use. Returns the table version.
+        """
+        if self.table(table) is None:
+            return self.append(table, frame)
+        current = self.read(table)
+        changed = frame.join(current.select(frame.columns), on=frame.columns, how="anti", nulls_equal=True)
+        if changed.height == 0:
+            return self.version(table)
+        dt = self.table(table)
+        assert dt is not None
+        predicate = " AND ".join(f"t.{k} = s.{k}" for k in keys)
+        (dt.merge(_plain_strings(changed.to_arrow()), predicate=predicate, source_alias="s", target_alias="t")
+         .when_matched_update_all().when_not_matched_insert_all().execute())
+        return self.version(table)
+
+    def overwrite(self, table: str, frame: pl.DataFrame) -> int | None:
+        """Replace the table's rows with ``frame`` in one commit (earlier versions stay readable: time travel)."""
+        write_deltalake(self.uri(table), _plain_strings(frame.to_arrow()), mode="overwrite",
+                        schema_mode="overwrite", storage_options=self._options())
         return self.version(table)
 
     def read(self, table: str, *, columns: Iterable[str] | None = None,

@@ -46,13 +46,23 @@ def _names(rng: np.random.Generator, culture: np.ndarray) -> tuple[pl.Series, pl
 
 
 def _dedupe(email: pl.Series) -> pl.Series:
-    """Make addresses unique by appending a counter to the local part of later duplicates."""
+    """Make mailboxes unique by appending a counter to the local part of later duplicates.
+
+    Gmail ignores dots in the local part, so ``john.smith@gmail.com`` and ``johnsmith@gmail.com`` are one
+    mailbox and can't belong to two people: uniqueness is checked on that mailbox key.
+    """
     for _ in range(8):
-        dup = (email.is_duplicated() & email.is_not_null()).to_numpy()
+        parts = email.str.split_exact("@", 1).struct.unnest()
+        mailbox = pl.select(pl.when(parts["field_1"].str.to_lowercase().is_in(["gmail.com", "googlemail.com"]))
+                            .then(parts["field_0"].str.to_lowercase().str.replace_all(".", "", literal=True)
+                                  + "@gmail.com")
+                            .otherwise(email.str.to_lowercase())).to_series()
+        dup = (mailbox.is_duplicated() & email.is_not_null()).to_numpy()
         if not dup.any():
             return email
         idx = np.flatnonzero(dup)
-        sub = pl.DataFrame({"e": email.gather(idx)}).with_columns(k=pl.int_range(pl.len()).over("e"))
+        sub = pl.DataFrame({"e": email.gather(idx), "m": mailbox.gather(idx)}).with_columns(
+            k=pl.int_range(pl.len()).over("m"))
         later = (sub["k"] > 0).to_numpy()
         parts = sub["e"].str.split_exact("@", 1).struct.unnest()
         bumped = parts["field_0"] + (sub["k"] + 1).cast(pl.String) + "@" + parts["field_1"]

@@ -73,12 +73,13 @@ def account_accuracy(person_accounts: pl.DataFrame, truth_dir: Path, *, records:
     --------
     >>> import tempfile
     >>> d = Path(tempfile.mkdtemp())
-    >>> pl.DataFrame({"source": ["salesforce"] * 3, "object": ["Contact"] * 3, "source_record_id": ["c1", "c2", "c3"],
-    ...               "file": ["f"] * 3, "row": [1, 2, 3], "person_id": [1, 2, 3],
-    ...               "account_id": [10, 11, 10]}).write_parquet(d / "source_records.parquet")
-    >>> pl.DataFrame({"account_id": [10, 11], "salesforce_account_id": ["001A", None], "domain": ["a.com", "b.com"],
-    ...               "alias_domains": [[], ["getb.com"]], "parent_account_id": [None, None]}
-    ...              ).write_parquet(d / "accounts.parquet")
+    >>> pl.DataFrame({"source": ["salesforce"] * 3, "object": ["Contact"] * 3,
+    ...               "source_record_id": ["c1", "c2", "c3"], "file": ["f"] * 3, "row": [1, 2, 3],
+    ...               "person_id": [1, 2, 3], "account_id": [10, 11, 10]}
+    ...              ).write_parquet(d / "source_records.parquet")
+    >>> pl.DataFrame({"account_id": [10, 11], "salesforce_account_id": ["001A", None],
+    ...               "domain": ["a.com", "b.com"], "alias_domains": [[], ["getb.com"]],
+    ...               "parent_account_id": [None, None]}).write_parquet(d / "accounts.parquet")
     >>> recs = pl.DataFrame({"source": ["salesforce_contact"] * 3, "record_id": ["c1", "c2", "c3"],
     ...                      "person_id": ["p1", "p2", "p3"]})
     >>> pa = pl.DataFrame({"person_id": ["p1", "p2", "p3"], "account_id": ["001A", "prospect:getb.com", None],
@@ -103,8 +104,8 @@ def account_accuracy(person_accounts: pl.DataFrame, truth_dir: Path, *, records:
     linked = records.select("source", "record_id", "person_id").join(truth, on=["source", "record_id"])
     true_account = _majority(linked, "person_id", "true_account_id")
     scored = (true_account
-              .join(person_accounts.select("person_id", pl.col("account_id").alias("predicted"), "match_method"),
-                    on="person_id", how="left")
+              .join(person_accounts.select("person_id", pl.col("account_id").alias("predicted"),
+                                           "match_method"), on="person_id", how="left")
               .join(mapping, on="predicted", how="left")
               .join(top, on="account_id", how="left")
               .join(top.rename({"account_id": "true_account_id", "top": "true_top"}), on="true_account_id",
@@ -115,7 +116,8 @@ def account_accuracy(person_accounts: pl.DataFrame, truth_dir: Path, *, records:
     n = scored.height
     k = int(scored["correct"].sum())
     h = int(scored["hierarchy"].sum())
-    per = scored.group_by("match_method").agg(pl.len().alias("persons"), pl.col("correct").sum().alias("correct"))
+    per = scored.group_by("match_method").agg(pl.len().alias("persons"),
+                                              pl.col("correct").sum().alias("correct"))
     by_method = {m: {"persons": int(p), "correct": int(c), "accuracy": c / p if p else 0.0}
                  for m, p, c in per.sort("match_method").iter_rows()}
     return {"persons": n, "correct": k, "accuracy": k / n if n else 0.0, "hierarchy_correct": h,

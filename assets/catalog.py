@@ -4,6 +4,7 @@
 import dagster as dg
 
 from assets.bronze import BRONZE_KEYS
+from assets.identity import identity_assets
 from assets.resources import Lakehouse
 from pipelines.storage.catalog import refresh_catalog
 
@@ -14,8 +15,8 @@ __all__ = ["analyst_catalog"]
     key=dg.AssetKey(["catalog", "analyst_catalog"]),
     group_name="catalog",
     kinds={"duckdb"},
-    deps=BRONZE_KEYS,
-    description="DuckDB file with one view per Delta table (bronze, quarantine, audit) under its layer as "
+    deps=[*BRONZE_KEYS, *(k for a in identity_assets for k in a.keys)],
+    description="DuckDB file with one view per Delta table (bronze, quarantine, silver, audit) under its layer as "
                 "schema; open it read-only from the duckdb CLI or Python while runs write.",
 )
 def analyst_catalog(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:

@@ -6,17 +6,24 @@ import dagster as dg
 
 from assets.bronze import bronze_assets
 from assets.catalog import analyst_catalog
+from assets.identity import identity_assets
 from assets.quality import bronze_quality_checks
 from assets.resources import Lakehouse
 
-__all__ = ["defs", "build_definitions", "INGEST_JOB"]
+__all__ = ["defs", "build_definitions", "INGEST_JOB", "MAIN_JOB"]
 
 INGEST_JOB = "ingest_job"
+MAIN_JOB = "main_job"
 
 ingest_job = dg.define_asset_job(
     INGEST_JOB,
     selection=dg.AssetSelection.groups("bronze", "catalog"),
     description="Landing files to bronze and quarantine, GX checks, then the analysts' catalog.",
+)
+
+main_job = dg.define_asset_job(
+    MAIN_JOB, selection=dg.AssetSelection.all(),
+    description="Everything: landing to bronze, identity and accounts (silver), then the analysts' catalog.",
 )
 
 ingest_schedule = dg.ScheduleDefinition(
@@ -29,9 +36,9 @@ ingest_schedule = dg.ScheduleDefinition(
 def build_definitions(lakehouse: Lakehouse) -> dg.Definitions:
     """The code location bound to ``lakehouse`` (tests bind temporary folders; production reads settings)."""
     return dg.Definitions(
-        assets=[*bronze_assets, analyst_catalog],
+        assets=[*bronze_assets, *identity_assets, analyst_catalog],
         asset_checks=bronze_quality_checks,
-        jobs=[ingest_job],
+        jobs=[ingest_job, main_job],
         schedules=[ingest_schedule],
         resources={"lakehouse": lakehouse},
         executor=dg.in_process_executor,

@@ -53,10 +53,10 @@ def run(
     if not landing.exists() or not any(landing.rglob("*.*")):
         console.print(f"landing zone {landing} is empty: generating a sample world ({persons:,} persons)")
         world_generate(out=landing.parent, persons=persons, seed=seed, bad_row_rate=0.005, drift=True)
-    from assets.definitions import INGEST_JOB
+    from assets.definitions import MAIN_JOB
     from assets.runner import run_job
 
-    ok = run_job(INGEST_JOB, dagster_home=settings.prepare_dagster_home())
+    ok = run_job(MAIN_JOB, dagster_home=settings.prepare_dagster_home())
     summary()
     if not ok:
         console.print("[red]the run failed[/red]: open the Dagster UI (`handoff ui`) for the failing step's logs")

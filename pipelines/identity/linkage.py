@@ -87,14 +87,12 @@ def _comparisons() -> list[Any]:
     return [first, last, email, phone, org, place, title]
 
 
-BLOCKING_KEYS = (
-    ("first_canonical", "last_norm", "org_domain"),
+BLOCKING_KEYS = (  # each keeps its largest block small at 1M persons: no bare phone (switchboards), no
+    ("first_canonical", "last_norm", "org_domain"),  # free-mail domain (gmail + smith), no bare local part
     ("first_canonical", "last_norm", "company_norm"),
     ("last_norm", "phone"),
-    ("phone",),
-    ("email_domain", "last_norm"),
+    ("org_domain", "last_norm"),
     ("first_canonical", "last_norm", "city_norm"),
-    ("email_local", "last_norm"),
 )
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import logging
 import time
 from datetime import UTC, datetime
 
@@ -18,6 +19,8 @@ from .ids import CROSSWALK_SCHEMA, IDENTITY_CHANGE_SCHEMA, assign_person_ids
 from .linkage import DEFAULT_THRESHOLD, PROFILE_COLUMNS, LinkageModel, predict_pairs, train_model
 from .normalize import normalize_person_records
 from .records import conform_person_records
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["ResolverOptions", "Resolution", "OVERRIDE_SCHEMA", "resolve_persons", "deterministic_keys",
            "profiles_of", "LINK_METHODS"]
@@ -141,6 +144,7 @@ def resolve_persons(records: pl.DataFrame, *, previous: pl.DataFrame | None = No
     n = base.height
 
     timings["normalise"] = time.perf_counter()
+    _log.info("identity: %s done", "normalise")
     keys = deterministic_keys(base, generic_key_surnames=options.generic_key_surnames)
     det_links = key_links(keys.select("row", "key"))
     must = _override_links(base, overrides, "must_link")
@@ -148,12 +152,16 @@ def resolve_persons(records: pl.DataFrame, *, previous: pl.DataFrame | None = No
     det_cluster = components(n, pl.concat([det_links, must]))
 
     timings["deterministic"] = time.perf_counter()
+    _log.info("identity: %s done", "deterministic")
     profiles, row_to_profile = profiles_of(base, det_cluster)
     timings["profiles"] = time.perf_counter()
+    _log.info("identity: %s done", "profiles")
     model = options.model or train_model(profiles, threads=options.threads)
     timings["train"] = time.perf_counter()
+    _log.info("identity: %s done", "train")
     pairs = predict_pairs(profiles, model, threshold=options.threshold, threads=options.threads)
     timings["predict"] = time.perf_counter()
+    _log.info("identity: %s done", "predict")
     rep = profiles.select("unique_id", "cluster")
     prob = (pairs.join(rep.rename({"unique_id": "unique_id_l", "cluster": "left"}), on="unique_id_l")
             .join(rep.rename({"unique_id": "unique_id_r", "cluster": "right"}), on="unique_id_r")
@@ -171,12 +179,14 @@ def resolve_persons(records: pl.DataFrame, *, previous: pl.DataFrame | None = No
     still = cannot.filter(pl.Series(cluster[cannot["left"].to_numpy()] == cluster[cannot["right"].to_numpy()]))
 
     timings["merge"] = time.perf_counter()
+    _log.info("identity: %s done", "merge")
     ids, changes = assign_person_ids(
         base.select("source", "record_id", pl.Series("cluster", cluster)), previous, now=now)
 
     method = _link_methods(n, keys, must, prob, row_to_profile["cluster"].to_numpy(), cluster)
     crosswalk = ids.with_columns(method).select(CROSSWALK_SCHEMA.names()).cast(CROSSWALK_SCHEMA)  # type: ignore[arg-type]
     timings["ids"] = time.perf_counter()
+    _log.info("identity: %s done", "ids")
     stats = {f"records_linked_by_{m}": int(c) for m, c in
              crosswalk.group_by("link_method").len().iter_rows()}
     stats |= {"records": n, "persons": int(crosswalk["person_id"].n_unique()), "profiles": profiles.height,

@@ -112,23 +112,31 @@ class DeltaStore:
             raise
         return self.version(table)
 
-    def merge(self, table: str, frame: pl.DataFrame, *, keys: Sequence[str]) -> int | None:
+    def merge(self, table: str, frame: pl.DataFrame, *, keys: Sequence[str], full_state: bool = False) -> int | None:
         """Upsert ``frame`` by ``keys``: rows whose values changed are updated, new keys inserted, one commit.
 
-        Rows identical to what the table holds are left alone, so merging the same frame twice makes no second
+        With ``full_state`` the frame is the whole truth: rows whose keys it lacks are deleted too. Rows
+        identical to what the table holds are left alone, so merging the same frame twice makes no second
         commit: the table version stays put. Creates the table on first use. Returns the table version.
         """
         if self.table(table) is None:
             return self.append(table, frame)
         current = self.read(table)
-        changed = frame.join(current.select(frame.columns), on=frame.columns, how="anti", nulls_equal=True)
-        if changed.height == 0:
+        # compare whole rows by hash (works for list and struct columns too; both hashed in this process)
+        same_shape = current.select(frame.columns).cast(frame.schema)  # type: ignore[arg-type]
+        changed = frame.filter(~frame.hash_rows().is_in(same_shape.hash_rows().implode()))
+        gone = current.join(frame.select(keys), on=list(keys), how="anti") if full_state else current.clear()
+        if changed.height == 0 and gone.height == 0:
             return self.version(table)
         dt = self.table(table)
         assert dt is not None
+        source = frame if full_state else changed
         predicate = " AND ".join(f"t.{k} = s.{k}" for k in keys)
-        (dt.merge(_plain_strings(changed.to_arrow()), predicate=predicate, source_alias="s", target_alias="t")
-         .when_matched_update_all().when_not_matched_insert_all().execute())
+        merger = (dt.merge(_plain_strings(source.to_arrow()), predicate=predicate, source_alias="s",
+                           target_alias="t").when_matched_update_all().when_not_matched_insert_all())
+        if full_state:
+            merger = merger.when_not_matched_by_source_delete()
+        merger.execute()
         return self.version(table)
 
     def overwrite(self, table: str, frame: pl.DataFrame) -> int | None:

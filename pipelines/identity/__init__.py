@@ -1,0 +1,1 @@
+"""Identity resolution: normalise person records, then match them."""

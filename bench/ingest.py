@@ -11,56 +11,12 @@ own bookkeeping and the GX checks (timed separately with ``--gx``).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _child(code: str, *args: str) -> tuple[dict, float]:
-    """Run ``code`` in a fresh interpreter; return its JSON result and its own peak RSS in GiB."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=REPO, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode != 0:
-            sys.exit(f"benchmark step failed:\n{err.read()[-4000:]}")
-        return json.loads(out.read().strip().splitlines()[-1]), usage.ru_maxrss / 1024 / 1024  # KiB on Linux
-
-
-GENERATE = """
-import json, sys, time
-from pathlib import Path
-from handoff.world import generate_world
-t = time.perf_counter()
-s = generate_world(Path(sys.argv[1]), persons=int(sys.argv[2]), seed=7)
-print(json.dumps({"seconds": time.perf_counter() - t, "rows": sum(s.files.values()), "files": len(s.files)}))
-"""
-
-INGEST = """
-import json, sys, time
-from pathlib import Path
-from contracts.registry import BRONZE_CONTRACTS
-from pipelines.ingest.bronze import ingest_bronze_all
-from pipelines.storage.delta import DeltaStore
-store = DeltaStore(sys.argv[2])
-t = time.perf_counter()
-reports = ingest_bronze_all(BRONZE_CONTRACTS, store=store, landing_root=Path(sys.argv[1]), run_id="bench",
-                            workers=int(sys.argv[3]))
-seconds = time.perf_counter() - t
-per_table = {c.table: {"rows_raw": r.rows_raw, "rows_bronze": r.rows_bronze,
-                       "rows_quarantined": r.rows_quarantined} for c, r in zip(BRONZE_CONTRACTS, reports.values())}
-print(json.dumps({"seconds": seconds, "rows_raw": sum(v["rows_raw"] for v in per_table.values()),
-                  "tables": per_table}))
-"""
+from harness import GENERATE, INGEST, child, machine_probe
 
 GX = """
 import json, sys, time
@@ -79,15 +35,6 @@ print(json.dumps({"seconds": time.perf_counter() - t, "failed": failed}))
 """
 
 
-def machine_probe() -> float:
-    """Seconds for a fixed pure-Python loop: this VM's speed drifts by ±30 %, so figures carry it along."""
-    start = time.perf_counter()
-    total = 0
-    for i in range(10_000_000):
-        total += i
-    return time.perf_counter() - start
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
@@ -99,11 +46,11 @@ def main() -> None:
     world, lake = work / "world", work / "lakehouse"
     shutil.rmtree(lake, ignore_errors=True)
     if not (world / "landing").exists():
-        gen, gen_rss = _child(GENERATE, str(world), str(args.persons))
+        gen, gen_rss = child(GENERATE, str(world), str(args.persons))
         print(f"generate  {args.persons:>9,} persons: {gen['rows']:>11,} rows in {gen['files']} files, "
               f"{gen['seconds']:6.1f} s, peak RSS {gen_rss:.2f} GiB")
         os.sync()  # flush the freshly written world, so its write-back does not slow the ingest timing
-    ing, ing_rss = _child(INGEST, str(world / "landing"), str(lake), str(args.workers))
+    ing, ing_rss = child(INGEST, str(world / "landing"), str(lake), str(args.workers))
     for table, v in ing["tables"].items():
         print(f"  {table:28s} {v['rows_raw']:>11,} raw  {v['rows_bronze']:>11,} bronze  "
               f"{v['rows_quarantined']:>7,} quarantined")
@@ -113,7 +60,7 @@ def main() -> None:
           f"(target ≥ 250,000), peak RSS {ing_rss:.2f} GiB (target ≤ 4 GiB); "
           f"machine probe {probe:.2f} s (10M-step Python loop; lower is a faster machine state)")
     if args.gx:
-        gx, _ = _child(GX, str(lake))
+        gx, _ = child(GX, str(lake))
         print(f"gx suites on all bronze tables: {gx['seconds']:.1f} s, failed: {gx['failed'] or 'none'}")
     if args.workdir is None:
         shutil.rmtree(work, ignore_errors=True)

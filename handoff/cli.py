@@ -90,6 +90,52 @@ def summary() -> None:
                   f"{'[green]yes[/green]' if s.balanced else '[red]NO[/red]'}")
 
 
+evaluate_app = typer.Typer(help="Score the pipeline against a generated world's ground truth.",
+                           no_args_is_help=True)
+app.add_typer(evaluate_app, name="evaluate")
+
+
+@evaluate_app.command("identity")
+def evaluate_identity(
+    min_precision: Annotated[float, typer.Option(help="exit 1 below this pairwise precision")] = 0.98,
+    min_recall: Annotated[float, typer.Option(help="exit 1 below this pairwise recall")] = 0.97,
+    min_account_accuracy: Annotated[float, typer.Option(help="exit 1 below this accuracy")] = 0.97,
+) -> None:
+    """Person clusters (pairwise precision / recall) and person → account accuracy of the last run."""
+    from handoff.evaluation import account_accuracy, truth_person_records
+    from pipelines.identity.evaluate import pairwise_scores
+    from pipelines.identity.stage import CROSSWALK, PERSON_ACCOUNTS
+    from pipelines.storage.delta import DeltaStore
+
+    settings = get_settings()
+    store = DeltaStore(settings.lakehouse_uri)
+    if store.table(CROSSWALK) is None or store.table(PERSON_ACCOUNTS) is None:
+        console.print(f"[red]no identity tables in {settings.lakehouse_uri}[/red]: run `handoff run` first")
+        raise typer.Exit(2)
+    crosswalk = store.read(CROSSWALK, columns=["source", "record_id", "person_id"])
+    try:
+        truth = truth_person_records(settings.truth_dir)
+    except FileNotFoundError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    s = pairwise_scores(crosswalk, truth, on=["source", "record_id"])
+    acc = account_accuracy(store.read(PERSON_ACCOUNTS), settings.truth_dir, records=crosswalk)
+    t = Table(title=f"Identity against the truth in {settings.truth_dir}")
+    for col in ("measure", "value", "target"):
+        t.add_column(col)
+    t.add_row("records scored", f"{s.records:,}", "")
+    t.add_row("pairwise precision", f"{s.precision:.4f}", f"≥ {min_precision}")
+    t.add_row("pairwise recall", f"{s.recall:.4f}", f"≥ {min_recall}")
+    t.add_row("pairwise F1", f"{s.f1:.4f}", "")
+    t.add_row("person → account accuracy", f"{acc['accuracy']:.4f} over {acc['persons']:,} persons",
+              f"≥ {min_account_accuracy}")
+    console.print(t)
+    ok = s.precision >= min_precision and s.recall >= min_recall and acc["accuracy"] >= min_account_accuracy
+    if not ok:
+        console.print("[red]below target[/red]")
+        raise typer.Exit(1)
+
+
 @app.command("ui")
 def ui(port: Annotated[int, typer.Option()] = 3000) -> None:
     """Open the Dagster UI (webserver + daemon, `dg dev`) on this instance: http://127.0.0.1:PORT."""

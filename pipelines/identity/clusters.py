@@ -25,11 +25,9 @@ def key_links(keys: pl.DataFrame) -> pl.DataFrame:
     >>> key_links(keys).sort("left").rows()
     [(0, 1), (1, 2)]
     """
-    chained = (
-        keys.drop_nulls().unique().sort("key", "row")
-        .with_columns(left=pl.col("row").shift(1).over("key"))
-        .drop_nulls("left")
-    )
+    ordered = keys.drop_nulls().sort("key", "row")
+    same = ordered["key"] == ordered["key"].shift(1)
+    chained = pl.DataFrame({"left": ordered["row"].shift(1).filter(same), "row": ordered["row"].filter(same)})
     return chained.select(pl.col("left").cast(pl.Int64), pl.col("row").cast(pl.Int64).alias("right"))
 
 

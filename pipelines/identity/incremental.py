@@ -89,11 +89,11 @@ class IdentityIndex:
         new = self._db.register(batch_profiles.to_arrow(), table_name=f"batch_{self._batches}")
         pairs = linker.inference.predict_between(new, self._existing, threshold_match_probability=self.threshold,
                                                  warning_mode="never")
-        out = pl.from_arrow(self._con.sql(
-            f"SELECT unique_id_l, unique_id_r, match_probability FROM {pairs.physical_name}").arrow())
+        out = self._con.sql(
+            f"SELECT unique_id_l, unique_id_r, match_probability FROM {pairs.physical_name}").pl()
         pairs.drop_table_from_database_and_remove_from_cache()
         new.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
-        return out  # type: ignore[return-value]
+        return out
 
     def match(self, records: pl.DataFrame, *, now: datetime | None = None) -> IncrementalMatch:
         """Person ids for a batch of new person records (same contract as :func:`resolve_persons`)."""

@@ -190,7 +190,6 @@ def predict_pairs(profiles: pl.DataFrame, model: LinkageModel, *, threshold: flo
     try:
         linker = _linker(profiles, model.model_json, con)
         pairs = linker.inference.predict(threshold_match_probability=threshold, warning_mode="never")
-        return pl.from_arrow(con.sql(  # type: ignore[return-value]
-            f"SELECT unique_id_l, unique_id_r, match_probability FROM {pairs.physical_name}").arrow())
+        return con.sql(f"SELECT unique_id_l, unique_id_r, match_probability FROM {pairs.physical_name}").pl()
     finally:
         con.close()

@@ -96,11 +96,13 @@ def profiles_of(records: pl.DataFrame, cluster: np.ndarray) -> tuple[pl.DataFram
         .alias("org_domain"),
         "company_norm", "city_norm", "country_code", "title_norm",
     )
-    cols = ["cluster", *PROFILE_COLUMNS]
-    profiles = frame.unique(cols, maintain_order=True).with_row_index("unique_id").with_columns(
-        pl.col("unique_id").cast(pl.Int64))
-    row_to_profile = frame.join(profiles, on=cols, how="left", nulls_equal=True, maintain_order="left").select(
-        "cluster", "unique_id")
+    # one 64-bit hash per row identifies its profile (a collision among ~10^6 profiles is ~10^-7 likely)
+    hashed = frame.with_columns(_h=pl.struct("cluster", *PROFILE_COLUMNS).hash(seed=7))
+    profiles = (hashed.unique("_h", keep="first", maintain_order=True).with_row_index("unique_id")
+                .with_columns(pl.col("unique_id").cast(pl.Int64)))
+    row_to_profile = hashed.select("cluster", "_h").join(profiles.select("_h", "unique_id"), on="_h", how="left",
+                                                        maintain_order="left").drop("_h")
+    profiles = profiles.drop("_h")
     return profiles, row_to_profile
 
 

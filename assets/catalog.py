@@ -4,8 +4,11 @@
 import dagster as dg
 
 from assets.bronze import BRONZE_KEYS
+from assets.graph import graph_assets
 from assets.identity import identity_assets
 from assets.resources import Lakehouse
+from pipelines.graph import GRAPH_VIEWS
+from pipelines.graph.stage import GRAPH_EDGES
 from pipelines.storage.catalog import refresh_catalog
 
 __all__ = ["analyst_catalog"]
@@ -15,12 +18,14 @@ __all__ = ["analyst_catalog"]
     key=dg.AssetKey(["catalog", "analyst_catalog"]),
     group_name="catalog",
     kinds={"duckdb"},
-    deps=[*BRONZE_KEYS, *(k for a in identity_assets for k in a.keys)],
+    deps=[*BRONZE_KEYS, *(k for a in [*identity_assets, *graph_assets] for k in a.keys)],
     description="DuckDB file with one view per Delta table (bronze, quarantine, silver, audit) under its layer as "
                 "schema; open it read-only from the duckdb CLI or Python while runs write.",
 )
 def analyst_catalog(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:
-    snapshot, replaced = refresh_catalog(lakehouse.store, lakehouse.catalog)
+    store = lakehouse.store
+    views = GRAPH_VIEWS if store.table(GRAPH_EDGES) is not None else ()
+    snapshot, replaced = refresh_catalog(store, lakehouse.catalog, views=views)
     context.log.info(f"catalog {'rebuilt' if replaced else 'unchanged'}: {len(snapshot.versions)} tables")
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(lakehouse.catalog)),

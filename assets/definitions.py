@@ -6,6 +6,7 @@ import dagster as dg
 
 from assets.bronze import bronze_assets
 from assets.catalog import analyst_catalog
+from assets.graph import graph_assets
 from assets.identity import identity_assets
 from assets.quality import bronze_quality_checks
 from assets.resources import Lakehouse
@@ -36,7 +37,7 @@ ingest_schedule = dg.ScheduleDefinition(
 def build_definitions(lakehouse: Lakehouse) -> dg.Definitions:
     """The code location bound to ``lakehouse`` (tests bind temporary folders; production reads settings)."""
     return dg.Definitions(
-        assets=[*bronze_assets, *identity_assets, analyst_catalog],
+        assets=[*bronze_assets, *identity_assets, *graph_assets, analyst_catalog],
         asset_checks=bronze_quality_checks,
         jobs=[ingest_job, main_job],
         schedules=[ingest_schedule],

@@ -68,3 +68,32 @@ def test_overrides_table_is_honoured(lake) -> None:  # noqa: ANN001
     assert ids[(a["source"], a["record_id"])] == ids[(b["source"], b["record_id"])]
     assert report.stats["merges"] >= 1
     assert store.read("silver.identity_changes").filter(pl.col("change") == "merge").height >= 1
+
+
+def test_graph_stage_builds_and_a_rerun_changes_nothing(lake, tmp_path) -> None:  # noqa: ANN001
+    import duckdb
+
+    from pipelines.graph import GRAPH_VIEWS
+    from pipelines.graph.stage import GRAPH_EDGES, GRAPH_NODES, run_graph_stage
+    from pipelines.storage.catalog import refresh_catalog
+
+    store, _ = lake
+    run_identity_stage(store, run_id="r1", threads=2)
+    report = run_graph_stage(store)
+    assert {"works_at", "engaged_with", "owns"} <= set(report.edges_by_type)
+    edges = store.read(GRAPH_EDGES)
+    assert edges["edge_id"].is_unique().all()
+    people = set(store.read(CROSSWALK)["person_id"])
+    works_at = edges.filter(pl.col("edge_type") == "works_at")
+    assert set(works_at["src"].str.strip_prefix("person:")) <= people
+    versions = (store.version(GRAPH_NODES), store.version(GRAPH_EDGES))
+    run_graph_stage(store)
+    assert (store.version(GRAPH_NODES), store.version(GRAPH_EDGES)) == versions
+    catalog = tmp_path / "catalog.duckdb"
+    refresh_catalog(store, catalog, views=GRAPH_VIEWS)
+    con = duckdb.connect(str(catalog), read_only=True)
+    try:
+        assert con.sql("SELECT count(*) FROM silver.graph_edges").fetchone()[0] == edges.height
+        con.sql("SELECT * FROM graph.buying_group LIMIT 5").fetchall()
+    finally:
+        con.close()

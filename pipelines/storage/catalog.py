@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,8 +56,13 @@ def _current(catalog_path: Path) -> dict[str, int] | None:
         con.close()
 
 
-def refresh_catalog(store: DeltaStore, catalog_path: Path) -> tuple[CatalogSnapshot, bool]:
-    """Rebuild the catalog if any table moved; returns the snapshot and whether the file was replaced."""
+def refresh_catalog(store: DeltaStore, catalog_path: Path, *,
+                    views: Sequence[str] = ()) -> tuple[CatalogSnapshot, bool]:
+    """Rebuild the catalog if any table moved; returns the snapshot and whether the file was replaced.
+
+    ``views`` are extra SQL statements run after every table's view exists (analysts' derived views, e.g. the
+    knowledge graph's ``graph.buying_group``).
+    """
     snapshot = catalog_snapshot(store)
     if _current(catalog_path) == snapshot.versions:
         return snapshot, False
@@ -71,6 +77,8 @@ def refresh_catalog(store: DeltaStore, catalog_path: Path) -> tuple[CatalogSnaps
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         for table, version in sorted(snapshot.versions.items()):
             _create_view(con, store, table, version)
+        for statement in views:
+            con.execute(statement)
         meta = snapshot.as_frame().with_columns(
             refreshed_at=pl.lit(dt.datetime.now(dt.UTC)), delta_uri=pl.col("table_name").map_elements(
                 store.uri, return_dtype=pl.String))

@@ -25,7 +25,8 @@ __all__ = ["PROFILE_COLUMNS", "DEFAULT_THRESHOLD", "BLOCKING_KEYS", "settings", 
            "prior_match_probability", "LinkageModel"]
 
 PROFILE_COLUMNS = ("first_norm", "first_canonical", "last_norm", "email_norm", "email_local", "email_domain",
-                   "email_is_free", "phone", "org_domain", "company_norm", "city_norm", "country_code", "title_norm")
+                   "email_is_free", "phone", "org_domain", "company_norm", "company_token", "local_prefix",
+                   "city_norm", "country_code", "title_norm")
 MEMORY_LIMIT = "3GB"  # DuckDB spills to disk beyond this, so a 1M-person run stays within a laptop's memory
 DEFAULT_THRESHOLD = 0.95  # documented in docs/identity.md: the match probability at which a pair links
 
@@ -74,6 +75,7 @@ def _comparisons() -> list[Any]:
         cll.ExactMatchLevel("org_domain"),
         cll.ExactMatchLevel("company_norm"),
         cll.JaroWinklerLevel("company_norm", 0.9),
+        cll.ExactMatchLevel("company_token").configure(label_for_charts="same first word of the company"),
         cll.ElseLevel(),
     ])
     place = cl.CustomComparison(output_column_name="place", comparison_levels=[
@@ -93,6 +95,10 @@ BLOCKING_KEYS = (  # each keeps its largest block small at 1M persons: no bare p
     ("last_norm", "phone"),
     ("org_domain", "last_norm"),
     ("first_canonical", "last_norm", "city_norm"),
+    ("org_domain", "first_canonical"),               # a typo in the surname
+    ("first_canonical", "phone"),
+    ("first_canonical", "last_norm", "company_token"),  # brand only vs legal name ("Acme" / "Acme Holdings")
+    ("org_domain", "local_prefix"),                  # a work address with a typo, little else on the record
 )
 
 

@@ -94,7 +94,9 @@ def profiles_of(records: pl.DataFrame, cluster: np.ndarray) -> tuple[pl.DataFram
         pl.coalesce("phone_e164", "mobile_e164").alias("phone"),
         pl.coalesce(pl.when(~pl.col("email_is_free")).then(pl.col("email_domain")), "website_domain")
         .alias("org_domain"),
-        "company_norm", "city_norm", "country_code", "title_norm",
+        "company_norm", pl.col("company_norm").str.split(" ").list.first().alias("company_token"),
+        pl.when(~pl.col("email_is_free")).then(pl.col("email_local").str.slice(0, 4)).alias("local_prefix"),
+        "city_norm", "country_code", "title_norm",
     )
     # one 64-bit hash per row identifies its profile (a collision among ~10^6 profiles is ~10^-7 likely)
     hashed = frame.with_columns(_h=pl.struct("cluster", *PROFILE_COLUMNS).hash(seed=7))

@@ -1,6 +1,5 @@
 """Silver knowledge graph: node and edge tables over accounts, persons, campaigns, content, topics and reps."""
 
-from __future__ import annotations
 
 import datetime as dt
 

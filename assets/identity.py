@@ -5,7 +5,6 @@ records linked by each method, and two checks: manual overrides respected (block
 must not flow on to routing) and cluster-size outliers (a warning for a data steward to review).
 """
 
-from __future__ import annotations
 
 import datetime as dt
 

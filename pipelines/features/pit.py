@@ -104,13 +104,29 @@ def _engagement_features(events: pl.DataFrame) -> pl.DataFrame:
     return events.group_by("person_id", "as_of").agg(aggs)
 
 
-def _account_features(grid: pl.DataFrame, events: pl.DataFrame, inputs: FeatureInputs,
+def _account_features(grid: pl.DataFrame, everyone: pl.DataFrame, events: pl.DataFrame, inputs: FeatureInputs,
                       dates: pl.DataFrame) -> pl.DataFrame:
-    recent = events.filter((pl.col("age") < 30) & ~pl.col("engagement_type").str.starts_with("sales_"))
-    group = (recent.join(inputs.persons.select("person_id", "account_id").drop_nulls(), on="person_id")
+    own = ~pl.col("engagement_type").str.starts_with("sales_")
+    in30 = own & (pl.col("age") < 30)
+
+    def count(types: tuple[str, ...]) -> pl.Expr:
+        return (own & pl.col("engagement_type").is_in(list(types))).sum().cast(pl.Int32)
+
+    decayed = (0.5 ** (pl.col("age") / HALF_LIFE_DAYS)).filter(own)
+    group = (events.filter(pl.col("age") < 90)
+             .join(inputs.persons.select("person_id", "account_id").drop_nulls(), on="person_id")
              .group_by("account_id", "as_of")
-             .agg(pl.col("person_id").n_unique().cast(pl.Int32).alias("buying_group_30d"),
-                  pl.len().cast(pl.Int32).alias("account_engagements_30d")))
+             .agg(pl.col("person_id").filter(in30).n_unique().cast(pl.Int32).alias("buying_group_30d"),
+                  in30.sum().cast(pl.Int32).alias("account_engagements_30d"),
+                  own.sum().cast(pl.Int32).alias("account_engagements_90d"),
+                  pl.col("person_id").filter(own).n_unique().cast(pl.Int32).alias("account_engaged_persons_90d"),
+                  count(ENGAGEMENT_GROUPS["demo_request"]).alias("account_demo_requests_90d"),
+                  count(ENGAGEMENT_GROUPS["form_fill"]).alias("account_form_fills_90d"),
+                  count(ENGAGEMENT_GROUPS["pricing_view"]).alias("account_pricing_views_90d"),
+                  (~own).sum().cast(pl.Int32).alias("account_sales_touches_90d"),
+                  decayed.sum().alias("account_engagement_decayed")))
+    headcount = (everyone.drop_nulls("account_id").group_by("account_id", "as_of")
+                 .agg(pl.len().cast(pl.Int32).alias("account_persons_known")))
     surges = (inputs.surges.join(dates, how="cross")
               .filter(pl.col("week_start") + pl.duration(days=7) <= pl.col("as_of"),
                       pl.col("week_start") + pl.duration(days=35) > pl.col("as_of"))
@@ -132,10 +148,14 @@ def _account_features(grid: pl.DataFrame, events: pl.DataFrame, inputs: FeatureI
                      known_then.fill_null(False).alias("account_in_crm")))
     out = (firmo
            .join(group, on=["account_id", "as_of"], how="left")
+           .join(headcount, on=["account_id", "as_of"], how="left")
            .join(surges, on=["account_id", "as_of"], how="left")
            .join(status, on=["account_id", "as_of"], how="left"))
     return out.with_columns(
-        pl.col("buying_group_30d", "account_engagements_30d", "surge_topics").fill_null(0),
+        pl.col("buying_group_30d", "account_engagements_30d", "surge_topics", "account_engagements_90d",
+               "account_engaged_persons_90d", "account_demo_requests_90d", "account_form_fills_90d",
+               "account_pricing_views_90d", "account_sales_touches_90d", "account_persons_known").fill_null(0),
+        pl.col("account_engagement_decayed").fill_null(0.0),
         pl.col("open_opportunity").fill_null(False),
         pl.col("won_before").fill_null(False).alias("customer"),  # a deal won and closed before as_of
         pl.when(pl.col("employees") < 50).then(pl.lit("1-49")).when(pl.col("employees") < 250)
@@ -153,14 +173,17 @@ def person_features(inputs: FeatureInputs, as_of: Sequence[datetime], *,
 
     ``persons`` limits the rows to those persons (the real-time path); the values are the same as in a full run.
     """
-    grid = _grid(inputs, as_of, persons)
     dates = pl.DataFrame({"as_of": list(as_of)}).with_columns(pl.col("as_of").cast(pl.Datetime("us", "UTC")))
     engagements = inputs.engagements
+    peers = None
     if persons is not None:  # the scope's own events, and their colleagues' (for the account features)
-        accounts = grid["account_id"].drop_nulls().unique().implode()
+        scope = list(persons)
+        accounts = inputs.persons.filter(pl.col("person_id").is_in(scope))["account_id"].drop_nulls().implode()
         peers = inputs.persons.filter(pl.col("account_id").is_in(accounts)
-                                      | pl.col("person_id").is_in(list(persons)))["person_id"].implode()
+                                      | pl.col("person_id").is_in(scope))["person_id"].to_list()
         engagements = engagements.filter(pl.col("person_id").is_in(peers))
+    everyone = _grid(inputs, as_of, peers)  # the scope and their colleagues (headcounts need the colleagues)
+    grid = everyone if persons is None else everyone.filter(pl.col("person_id").is_in(list(persons)))
     events = (engagements.join(dates, how="cross")
               .filter(pl.col("occurred_at") < pl.col("as_of"))
               .with_columns(age=_days(pl.col("as_of"), pl.col("occurred_at"))))
@@ -173,7 +196,7 @@ def person_features(inputs: FeatureInputs, as_of: Sequence[datetime], *,
     counts = [f"{g}_{w}d" for g in ENGAGEMENT_GROUPS for w in WINDOWS_DAYS]
     return (person_side
             .join(_engagement_features(mine), on=["person_id", "as_of"], how="left")
-            .join(_account_features(grid, events, inputs, dates), on=["person_id", "as_of"], how="left")
+            .join(_account_features(grid, everyone, events, inputs, dates), on=["person_id", "as_of"], how="left")
             .with_columns(pl.col(counts).fill_null(0), pl.col("engagements_decayed").fill_null(0.0))
             .sort("as_of", "person_id"))
 

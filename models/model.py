@@ -1,0 +1,150 @@
+"""The trained model: an XGBoost booster plus what it takes to read a frame, calibrate and judge confidence.
+
+Saved as two files, never a pickle: ``model.json`` (XGBoost's own JSON, ``Booster.save_model``) and
+``metadata.json`` (features, kinds, levels, calibrator, metrics, importances, summaries, hash, params).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import xgboost as xgb
+
+from .calibration import Calibrator
+from .features import FeatureKind, feature_hash, feature_matrix
+
+__all__ = ["TrainedModel", "MODEL_FILE", "METADATA_FILE", "FORMAT_VERSION"]
+
+MODEL_FILE = "model.json"
+METADATA_FILE = "metadata.json"
+FORMAT_VERSION = 1
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe copy: NaN/inf become null, numpy scalars become Python numbers."""
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass
+class TrainedModel:
+    """A booster with its feature specification, calibrator, metrics and training-distribution summaries.
+
+    ``features`` is the ordered feature list; ``kinds[f]`` is ``"numeric"`` or ``"categorical"``;
+    ``levels[f]`` the categorical levels (code = position); ``summaries[f]`` the training-slice p01/p99/
+    missing rate (numeric) or levels (categorical); ``metrics`` the test-slice metrics and rows per slice;
+    ``importances`` the gain importance per feature (0 for unused features).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from models import train, predict
+    >>> frame = pl.DataFrame({"x": [float(i % 10) for i in range(400)],
+    ...                       "y": [int(i % 10 > 6) for i in range(400)]})
+    >>> model = train(frame, label="y", params={"num_boost_round": 5})
+    >>> folder = tempfile.mkdtemp()
+    >>> model.save(folder)
+    >>> again = TrainedModel.load(folder)
+    >>> again.features, again.feature_hash == model.feature_hash
+    (['x'], True)
+    >>> bool((predict(again, frame) == predict(model, frame)).all())
+    True
+    """
+
+    booster: xgb.Booster
+    features: list[str]
+    kinds: dict[str, FeatureKind]
+    levels: dict[str, list[str]]
+    calibrator: Calibrator
+    label: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    importances: dict[str, float] = field(default_factory=dict)
+    total_gain: dict[str, float] = field(default_factory=dict)
+    summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+    best_iteration: int = 0
+    time_column: str | None = None
+    id_columns: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def feature_hash(self) -> str:
+        """sha256 of the ordered feature names, kinds and levels (:func:`models.features.feature_hash`)."""
+        return feature_hash(self.features, self.kinds, self.levels)
+
+    @property
+    def feature_types(self) -> list[str]:
+        """XGBoost feature types: ``"q"`` numeric, ``"c"`` categorical."""
+        return ["c" if self.kinds[f] == "categorical" else "q" for f in self.features]
+
+    def matrix(self, frame: pl.DataFrame) -> np.ndarray:
+        """The float32 feature matrix of ``frame`` in this model's feature order and encoding."""
+        return feature_matrix(frame, self.features, self.kinds, self.levels)
+
+    def raw_probability(self, matrix: np.ndarray) -> np.ndarray:
+        """Uncalibrated booster probabilities for a feature matrix (``inplace_predict``)."""
+        if matrix.shape[0] == 0:
+            return np.empty(0, dtype=np.float32)
+        return np.asarray(self.booster.inplace_predict(matrix, validate_features=False))
+
+    def metadata(self) -> dict[str, Any]:
+        """Everything but the booster, JSON-ready."""
+        return _clean({
+            "format_version": FORMAT_VERSION, "label": self.label, "time_column": self.time_column,
+            "id_columns": self.id_columns, "features": self.features, "kinds": self.kinds,
+            "levels": self.levels, "feature_hash": self.feature_hash,
+            "calibration": self.calibrator.to_dict(), "metrics": self.metrics,
+            "importances": self.importances, "total_gain": self.total_gain, "summaries": self.summaries,
+            "params": self.params, "best_iteration": self.best_iteration,
+            "xgboost_version": xgb.__version__, "extra": self.extra,
+        })
+
+    def save(self, directory: str | Path) -> None:
+        """Write ``model.json`` (XGBoost JSON) and ``metadata.json`` into ``directory`` (made if needed)."""
+        folder = Path(directory)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.booster.save_model(str(folder / MODEL_FILE))
+        (folder / METADATA_FILE).write_text(json.dumps(self.metadata(), indent=1, sort_keys=True))
+
+    @classmethod
+    def load(cls, directory: str | Path) -> TrainedModel:
+        """Read a model written by :meth:`save`; checks the stored feature hash against the features."""
+        folder = Path(directory)
+        for name in (MODEL_FILE, METADATA_FILE):
+            if not (folder / name).is_file():
+                msg = f"no {name} in {folder}: point at a folder written by TrainedModel.save"
+                raise FileNotFoundError(msg)
+        meta = json.loads((folder / METADATA_FILE).read_text())
+        if meta.get("format_version") != FORMAT_VERSION:
+            msg = (f"{folder / METADATA_FILE} has format_version {meta.get('format_version')}, "
+                   f"expected {FORMAT_VERSION}")
+            raise ValueError(msg)
+        booster = xgb.Booster(model_file=str(folder / MODEL_FILE))
+        model = cls(
+            booster=booster, features=list(meta["features"]), kinds=dict(meta["kinds"]),
+            levels={k: list(v) for k, v in meta["levels"].items()},
+            calibrator=Calibrator.from_dict(meta["calibration"]), label=meta["label"],
+            metrics=meta["metrics"], importances=meta["importances"], total_gain=meta.get("total_gain", {}),
+            summaries=meta["summaries"], params=meta["params"], best_iteration=int(meta["best_iteration"]),
+            time_column=meta["time_column"],
+            id_columns=list(meta["id_columns"]), extra=meta.get("extra", {}),
+        )
+        if model.feature_hash != meta["feature_hash"]:
+            msg = f"{folder / METADATA_FILE}: feature_hash does not match its features; the file was altered"
+            raise ValueError(msg)
+        model.booster.set_param({"nthread": model.params.get("nthread", 0)})
+        return model

@@ -6,6 +6,7 @@ import dagster as dg
 from assets.bronze import BRONZE_KEYS
 from assets.graph import graph_assets
 from assets.identity import identity_assets
+from assets.scoring import scoring_assets
 from assets.resources import Lakehouse
 from pipelines.graph import GRAPH_VIEWS
 from pipelines.graph.stage import GRAPH_EDGES
@@ -18,7 +19,7 @@ __all__ = ["analyst_catalog"]
     key=dg.AssetKey(["catalog", "analyst_catalog"]),
     group_name="catalog",
     kinds={"duckdb"},
-    deps=[*BRONZE_KEYS, *(k for a in [*identity_assets, *graph_assets] for k in a.keys)],
+    deps=[*BRONZE_KEYS, *(k for a in [*identity_assets, *graph_assets, *scoring_assets] for k in a.keys)],
     description="DuckDB file with one view per Delta table (bronze, quarantine, silver, audit) under its layer as "
                 "schema; open it read-only from the duckdb CLI or Python while runs write.",
 )

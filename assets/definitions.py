@@ -10,6 +10,7 @@ from assets.graph import graph_assets
 from assets.identity import identity_assets
 from assets.quality import bronze_quality_checks
 from assets.resources import Lakehouse
+from assets.scoring import scoring_assets
 
 __all__ = ["defs", "build_definitions", "INGEST_JOB", "MAIN_JOB"]
 
@@ -27,6 +28,16 @@ main_job = dg.define_asset_job(
     description="Everything: landing to bronze, identity and accounts (silver), then the analysts' catalog.",
 )
 
+nightly_retrain_job = dg.define_asset_job(
+    "nightly_retrain_job", selection=dg.AssetSelection.groups("gold"),
+    config={"ops": {"lead_scores": {"config": {"retrain": True}}}},
+    description="Train a challenger lead-score model, promote it only past the bar, rescore everyone.",
+)
+nightly_retrain = dg.ScheduleDefinition(
+    name="nightly_retrain", job=nightly_retrain_job, cron_schedule="30 2 * * *",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+
 ingest_schedule = dg.ScheduleDefinition(
     name="ingest_hourly", job=ingest_job, cron_schedule="7 * * * *",
     default_status=dg.DefaultScheduleStatus.STOPPED,
@@ -37,10 +48,10 @@ ingest_schedule = dg.ScheduleDefinition(
 def build_definitions(lakehouse: Lakehouse) -> dg.Definitions:
     """The code location bound to ``lakehouse`` (tests bind temporary folders; production reads settings)."""
     return dg.Definitions(
-        assets=[*bronze_assets, *identity_assets, *graph_assets, analyst_catalog],
+        assets=[*bronze_assets, *identity_assets, *graph_assets, *scoring_assets, analyst_catalog],
         asset_checks=bronze_quality_checks,
-        jobs=[ingest_job, main_job],
-        schedules=[ingest_schedule],
+        jobs=[ingest_job, main_job, nightly_retrain_job],
+        schedules=[ingest_schedule, nightly_retrain],
         resources={"lakehouse": lakehouse},
         executor=dg.in_process_executor,
     )

@@ -17,13 +17,15 @@ class Lakehouse(dg.ConfigurableResource):
     landing_root: str
     lakehouse_root: str
     catalog_path: str
+    models_root: str
     ingest_workers: int = 2
 
     @classmethod
     def from_settings(cls) -> "Lakehouse":
         s = get_settings()
         return cls(landing_root=str(s.landing_dir), lakehouse_root=s.lakehouse_uri,
-                   catalog_path=str(s.catalog_file), ingest_workers=s.ingest_workers)
+                   catalog_path=str(s.catalog_file), models_root=str(s.models_dir),
+                   ingest_workers=s.ingest_workers)
 
     @property
     def store(self) -> DeltaStore:
@@ -32,6 +34,10 @@ class Lakehouse(dg.ConfigurableResource):
     @property
     def landing(self) -> Path:
         return Path(self.landing_root)
+
+    @property
+    def models(self) -> Path:
+        return Path(self.models_root)
 
     @property
     def catalog(self) -> Path:

@@ -19,7 +19,7 @@ world_app = typer.Typer(help="Synthetic sample worlds in the vendors' export for
 app.add_typer(world_app, name="world")
 console = Console()
 
-DEFAULT_PERSONS = 5_000
+DEFAULT_PERSONS = 100_000  # enough for a scoring holdout that can pass the calibration bar
 
 
 @world_app.command("generate")
@@ -134,6 +134,86 @@ def evaluate_identity(
     if not ok:
         console.print("[red]below target[/red]")
         raise typer.Exit(1)
+
+
+@evaluate_app.command("scoring")
+def evaluate_scoring(
+    max_auc_gap: Annotated[float, typer.Option(help="exit 1 if AUC is this far below the oracle's")] = 0.02,
+    max_ece: Annotated[float, typer.Option(help="exit 1 above this expected calibration error")] = 0.02,
+) -> None:
+    """Train on the current lakehouse; AUC and ECE on the recent holdout against the generator's oracle."""
+    from handoff.evaluation import scoring_oracle
+    from models import expected_calibration_error, predict, roc_auc, train
+    from pipelines.features.inputs import read_feature_inputs
+    from pipelines.identity.stage import CROSSWALK
+    from pipelines.scoring.stage import CALIBRATION, ID, LABEL, TIME, split_holdout, training_frame
+    from pipelines.storage.delta import DeltaStore
+
+    settings = get_settings()
+    store = DeltaStore(settings.lakehouse_uri)
+    if store.table("silver.graph_edges") is None:
+        console.print(f"[red]no knowledge graph in {settings.lakehouse_uri}[/red]: run `handoff run` first")
+        raise typer.Exit(2)
+    frame = training_frame(read_feature_inputs(store))
+    fit_rows, holdout = split_holdout(frame)
+    model = train(fit_rows, label=LABEL, time_column=TIME, id_columns=[ID], calibration=CALIBRATION)
+    p = predict(model, holdout).to_numpy()
+    y = holdout[LABEL].to_numpy()
+    oracle = scoring_oracle(holdout.select(ID), store.read(CROSSWALK, columns=["source", "record_id", "person_id"]),
+                            settings.truth_dir)
+    auc, ece, oracle_auc = roc_auc(y, p), expected_calibration_error(y, p), roc_auc(y, oracle.to_numpy())
+    t = Table(title=f"Lead scores on the recent holdout ({holdout.height:,} rows, base rate {y.mean():.3f})")
+    for col in ("measure", "value", "target"):
+        t.add_column(col)
+    t.add_row("model AUC", f"{auc:.4f}", f"≥ oracle − {max_auc_gap}")
+    t.add_row("oracle AUC (true propensities)", f"{oracle_auc:.4f}", "")
+    t.add_row("ECE (calibrated)", f"{ece:.4f}", f"≤ {max_ece}")
+    t.add_row("training rows", f"{fit_rows.height:,}", "")
+    console.print(t)
+    if auc < oracle_auc - max_auc_gap or ece > max_ece:
+        console.print("[red]below target[/red]")
+        raise typer.Exit(1)
+
+
+model_app = typer.Typer(help="The lead-score model registry: history, rollback.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+
+def _registry():  # noqa: ANN202
+    from pipelines.scoring import registry_for
+    from pipelines.storage.delta import DeltaStore
+
+    settings = get_settings()
+    return registry_for(DeltaStore(settings.lakehouse_uri), settings.models_dir)
+
+
+@model_app.command("history")
+def model_history() -> None:
+    """Every registry event: registered, promoted, rejected (with the reason), rolled back."""
+    registry = _registry()
+    t = Table(title=f"lead_score models (champion: {registry.champion() or 'none'})")
+    history = registry.history()
+    for col in ("at", "version", "event", "auc", "ece", "reason"):
+        t.add_column(col)
+    for r in history.iter_rows(named=True):
+        t.add_row(str(r["at"])[:19], r["version"], r["event"], f"{r['auc']:.4f}" if r["auc"] is not None else "",
+                  f"{r['ece']:.4f}" if r["ece"] is not None else "", r["reason"] or "")
+    console.print(t)
+
+
+@model_app.command("rollback")
+def model_rollback(
+    version: Annotated[str, typer.Argument(help="an earlier registered version, e.g. v0003")],
+    reason: Annotated[str, typer.Option(help="why, for the audit trail")] = "manual rollback",
+) -> None:
+    """Make an earlier version the champion (recorded); the next scoring run uses it."""
+    registry = _registry()
+    try:
+        registry.rollback(version, reason=reason)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+    console.print(f"champion is now {registry.champion()}: rerun the lead_scores asset to rescore")
 
 
 @app.command("ui")

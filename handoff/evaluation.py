@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-__all__ = ["TRUTH_TABLES", "truth_person_records"]
+__all__ = ["TRUTH_TABLES", "truth_person_records", "account_accuracy", "scoring_oracle"]
 
 # the generator's (source, object) → the bronze table the record lands in
 TRUTH_TABLES = {
@@ -31,7 +31,6 @@ def truth_person_records(truth_dir: Path) -> pl.DataFrame:
                         ).unique(["source", "record_id"], keep="last", maintain_order=True)  # re-exported records
 
 
-__all__ += ["account_accuracy"]
 
 
 def _majority(frame: pl.DataFrame, by: str, value: str) -> pl.DataFrame:
@@ -122,3 +121,23 @@ def account_accuracy(person_accounts: pl.DataFrame, truth_dir: Path, *, records:
                  for m, p, c in per.sort("match_method").iter_rows()}
     return {"persons": n, "correct": k, "accuracy": k / n if n else 0.0, "hierarchy_correct": h,
             "hierarchy_accuracy": h / n if n else 0.0, "by_method": by_method}
+
+
+def scoring_oracle(keys: pl.DataFrame, crosswalk: pl.DataFrame, truth_dir: Path) -> pl.Series:
+    """The generator's own probability of the label for each ``person_id`` of ``keys`` (order kept).
+
+    The label is an opportunity for the person *or their account*, so the oracle is the true probability that
+    anyone there converts: ``1 - prod(1 - propensity)`` over the true account's persons (the person's own
+    propensity when they have no account). A resolved person maps to the true person most of its records belong to.
+    """
+    truth = truth_person_records(truth_dir)
+    true_of = (crosswalk.join(truth, on=["source", "record_id"]).group_by("person_id")
+               .agg(pl.col("true_person_id").mode().first()))
+    persons = pl.read_parquet(truth_dir / "persons.parquet", columns=["person_id", "account_id", "propensity"])
+    by_account = (persons.drop_nulls("account_id").group_by("account_id")
+                  .agg((1 - (1 - pl.col("propensity")).product()).alias("account_propensity")))
+    oracle = (persons.join(by_account, on="account_id", how="left")
+              .select(pl.col("person_id").alias("true_person_id"),
+                      pl.coalesce("account_propensity", "propensity").alias("oracle")))
+    return (keys.join(true_of, on="person_id", how="left", maintain_order="left")
+            .join(oracle, on="true_person_id", how="left", maintain_order="left")["oracle"].fill_null(0.0))

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     landing_root: Path | None = Field(default=None, description="landing zone: one folder per source system")
     lakehouse_root: str | None = Field(default=None, description="Delta tables root: a folder or s3://... URI")
     catalog_path: Path | None = Field(default=None, description="the analysts' DuckDB catalog file")
+    models_root: Path | None = Field(default=None, description="model registry files (XGBoost JSON + metadata)")
     crm_endpoint: str = Field(default="http://127.0.0.1:8765", description="Salesforce-compatible REST base URL")
     intake_address: str = Field(default="127.0.0.1:8088", description="host:port of the event intake service")
     ingest_workers: int = Field(default=2, ge=1, description="landing files ingested at a time (one per core)")
@@ -63,6 +64,10 @@ class Settings(BaseSettings):
         if not link.exists():
             link.symlink_to(config.resolve())
         return home.resolve()
+
+    @property
+    def models_dir(self) -> Path:
+        return self.models_root or self.home / "var" / "models"
 
     @property
     def catalog_file(self) -> Path:

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _lakehouse(tmp_path: Path, landing: Path) -> Lakehouse:
     return Lakehouse(landing_root=str(landing), lakehouse_root=str(tmp_path / "lakehouse"),
-                     catalog_path=str(tmp_path / "catalog.duckdb"))
+                     catalog_path=str(tmp_path / "catalog.duckdb"), models_root=str(tmp_path / "models"))
 
 
 def _run(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
@@ -34,7 +34,7 @@ def test_code_location_loads_without_deprecation_warnings() -> None:
             " else None; from assets.definitions import defs; defs.resolve_all_job_defs();"
             "print(len(list(defs.resolve_asset_graph().get_all_asset_keys())))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert int(out.stdout.strip().splitlines()[-1]) == 15 + 6 + 2 + 1  # bronze, identity, graph, catalog
+    assert int(out.stdout.strip().splitlines()[-1]) == 15 + 6 + 2 + 1 + 1  # bronze, identity, graph, scores, catalog
 
 
 def test_job_records_lineage_and_a_rerun_changes_nothing(tmp_path: Path, vendor_landing: Path) -> None:
@@ -127,7 +127,7 @@ def test_ui_serves_the_code_location_without_warnings(tmp_path: Path) -> None:
             except OSError:
                 continue
         assert assets is not None, log.read_text()[-3000:]
-        assert len(assets) == 15 + 6 + 2 + 1  # bronze, identity, graph, catalog
+        assert len(assets) == 15 + 6 + 2 + 1 + 1  # bronze, identity, graph, scores, catalog
         text = log.read_text().lower()
         assert "deprecat" not in text and "superseded" not in text and "warning" not in text, text[-3000:]
     finally:

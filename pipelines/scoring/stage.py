@@ -1,0 +1,183 @@
+"""Lead scoring over a lakehouse: point-in-time training frames, nightly challenger training, scored leads.
+
+The model code is generic (:mod:`models`); this module supplies our features (:mod:`pipelines.features`), the
+plain-words phrases for reasons, the tiers, and the Delta reads and writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from models import ModelRegistry, TrainedModel, confidence, explain, needs_review, predict, train
+from pipelines.features import KEY_FEATURES, FeatureInputs, conversion_labels, person_features, snapshots
+from pipelines.features.inputs import FEATURE_INPUT_TABLES, read_feature_inputs
+from pipelines.storage.delta import DeltaStore
+
+__all__ = ["LEAD_SCORES", "TIERS", "PHRASES", "training_frame", "split_holdout", "train_challenger",
+           "score_leads", "run_scoring_stage", "ScoringReport", "registry_for", "tier_of"]
+
+LEAD_SCORES = "gold.lead_scores"
+LABEL, TIME, ID = "converted", "as_of", "person_id"
+HORIZON_DAYS = 90
+HOLDOUT_SHARE = 0.1
+# Platt scaling: two parameters stay stable across a slice's noise; isotonic steps measured worse on the holdout
+# (ECE 0.027 against 0.016 on the 100k world, same model)
+CALIBRATION = "platt"
+# calibrated probability of an opportunity within 90 days → tier (routing reads these)
+TIERS = (("hot", 0.7), ("warm", 0.4), ("nurture", 0.0))
+
+
+def _days_ago(what: str) -> Callable[[Any], str]:
+    return lambda v: f"{what} {_ago(v)}"
+
+
+def _ago(v: Any) -> str:
+    days = int(round(float(v)))
+    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
+
+
+PHRASES: Mapping[str, Callable[[Any], str]] = {
+    "days_since_demo_request": _days_ago("requested a demo"),
+    "days_since_form_fill": _days_ago("filled in a form"),
+    "days_since_pricing_view": _days_ago("viewed pricing"),
+    "days_since_email_click": _days_ago("clicked an email"),
+    "days_since_web_visit": _days_ago("visited the site"),
+    "days_since_ad_click": _days_ago("clicked an ad"),
+    "days_since_sales_touch": _days_ago("was last contacted by sales"),
+    "demo_request_30d": lambda v: f"requested {int(v)} demo(s) in the last 30 days",
+    "pricing_view_7d": lambda v: f"viewed pricing {int(v)} time(s) this week",
+    "pricing_view_30d": lambda v: f"viewed pricing {int(v)} time(s) in the last 30 days",
+    "form_fill_30d": lambda v: f"filled in {int(v)} form(s) in the last 30 days",
+    "web_visit_7d": lambda v: f"{int(v)} page view(s) this week",
+    "web_visit_30d": lambda v: f"{int(v)} page view(s) in the last 30 days",
+    "email_click_30d": lambda v: f"clicked {int(v)} email(s) in the last 30 days",
+    "engagements_decayed": lambda v: f"recent engagement score {float(v):.1f}",
+    "buying_group_30d": lambda v: f"{int(v)} people from the account engaged in the last 30 days",
+    "account_engagements_30d": lambda v: f"the account engaged {int(v)} times in the last 30 days",
+    "surge_top_topic": lambda v: f"account surging on {v}",
+    "surge_top_score": lambda v: f"account intent surge score {float(v):.0f}",
+    "surge_topics": lambda v: f"account surging on {int(v)} topic(s)",
+    "open_opportunity": lambda v: "the account has an open opportunity" if v else "no open opportunity",
+    "customer": lambda v: "already a customer" if v else "not a customer yet",
+    "seniority": lambda v: f"{str(v).replace('_', '-')} seniority",
+    "function": lambda v: f"works in {v}",
+    "employee_band": lambda v: f"{v} employees",
+    "industry": lambda v: f"{v} industry",
+    "lead_source": lambda v: f"came in through {v}",
+}
+
+
+def tier_of(probability: pl.Expr) -> pl.Expr:
+    """Tier of a calibrated probability (:data:`TIERS`)."""
+    expr = pl.when(probability.is_null()).then(pl.lit(None, dtype=pl.String))
+    for name, floor in TIERS:
+        expr = expr.when(probability >= floor).then(pl.lit(name))
+    return expr.otherwise(pl.lit("nurture"))
+
+
+def registry_for(store: DeltaStore, root: str | Path) -> ModelRegistry:
+    return ModelRegistry(Path(root), store, name="lead_score")
+
+
+def training_frame(inputs: FeatureInputs, *, every_days: int = 14, horizon_days: int = HORIZON_DAYS) -> pl.DataFrame:
+    """Features at snapshots every ``every_days`` whose label window has fully passed, with ``converted``."""
+    start = inputs.engagements["occurred_at"].min()
+    end = inputs.engagements["occurred_at"].max()
+    if start is None or end is None:
+        msg = "no engagements in the graph yet: run the ingest, identity and graph assets before training"
+        raise ValueError(msg)
+    dates = snapshots(start + timedelta(days=30), end - timedelta(days=horizon_days), every_days=every_days)
+    if len(dates) < 2:
+        msg = (f"engagement history {start:%Y-%m-%d} to {end:%Y-%m-%d} is too short: training needs 30 days of "
+               f"history plus a {horizon_days}-day label window, twice")
+        raise ValueError(msg)
+    features = person_features(inputs, dates)
+    labels = conversion_labels(inputs, features.select(ID, TIME), horizon_days=horizon_days)
+    return features.join(labels, on=[ID, TIME])
+
+
+def split_holdout(frame: pl.DataFrame, *, share: float = HOLDOUT_SHARE) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(training rows, the most recent ``share`` of rows): champion and challenger are judged on that holdout.
+
+    Rows are ordered by ``as_of``, ties (one snapshot holds many persons) by a stable hash of the person id, so
+    the holdout is the latest time and the same rows on every run over the same data.
+    """
+    ordered = frame.with_columns(_k=pl.col(ID).hash(seed=11)).sort(TIME, "_k").drop("_k")
+    cut = int(round(ordered.height * (1 - share)))
+    return ordered.head(cut), ordered.tail(ordered.height - cut)
+
+
+@dataclass(frozen=True)
+class ScoringReport:
+    challenger: str | None
+    decision: str | None
+    reason: str | None
+    champion: str | None
+    metrics: dict[str, Any]
+    importances: dict[str, float]
+    scored: int
+    tiers: dict[str, int]
+    review: int
+    outputs: dict[str, tuple[int | None, int | None]]
+
+
+def train_challenger(store: DeltaStore, registry: ModelRegistry, *,
+                     inputs: FeatureInputs | None = None) -> tuple[str, Any, TrainedModel]:
+    """Train on all snapshots but the latest, register, and let the registry judge it on the latest."""
+    inputs = inputs or read_feature_inputs(store)
+    frame = training_frame(inputs)
+    fit_rows, holdout = split_holdout(frame)
+    model = train(fit_rows, label=LABEL, time_column=TIME, id_columns=[ID], calibration=CALIBRATION)
+    versions = {t: store.version(t) for t in FEATURE_INPUT_TABLES}
+    version = registry.register(model, training_data_versions=versions)
+    decision = registry.evaluate_challenger(version, holdout, label=LABEL)
+    return version, decision, model
+
+
+def score_leads(inputs: FeatureInputs, model: TrainedModel, *, version: str, as_of: datetime,
+                persons: Sequence[str] | None = None) -> pl.DataFrame:
+    """Calibrated probability, tier, three plain-words reasons, confidence and review flag per person."""
+    features = person_features(inputs, [as_of], persons=persons)
+    if features.height == 0:
+        return features
+    probability = predict(model, features)
+    reasons = explain(model, features, top=3, phrases=PHRASES)
+    conf = confidence(model, features, key_features=[f for f in KEY_FEATURES if f in model.features])
+    return features.select(ID, TIME).with_columns(
+        probability.alias("probability"), tier_of(probability).alias("tier"),
+        reasons["reasons"], reasons["top_features"], conf.alias("confidence"),
+        needs_review(conf).alias("needs_review"), pl.lit(version).alias("model_version"),
+        pl.lit(model.feature_hash).alias("feature_hash"))
+
+
+def run_scoring_stage(store: DeltaStore, models_root: str | Path, *, as_of: datetime,
+                      retrain: bool = False) -> ScoringReport:
+    """Train a challenger when asked (or when no champion exists), then score every person as of ``as_of``."""
+    registry = registry_for(store, models_root)
+    inputs = read_feature_inputs(store)
+    challenger = decision = None
+    if retrain or registry.champion() is None:
+        challenger, decision, _ = train_challenger(store, registry, inputs=inputs)
+    champion = registry.champion()
+    if champion is None:  # nothing is scored; the caller reports why (the asset check blocks routing)
+        return ScoringReport(challenger=challenger, decision=decision.event if decision else None,
+                             reason=decision.reason if decision else "no model trained", champion=None,
+                             metrics={}, importances={}, scored=0, tiers={}, review=0,
+                             outputs={LEAD_SCORES: (store.version(LEAD_SCORES), store.version(LEAD_SCORES))})
+    model = registry.load(champion)
+    scores = score_leads(inputs, model, version=champion, as_of=as_of)
+    before = store.version(LEAD_SCORES)
+    store.merge(LEAD_SCORES, scores, keys=[ID], full_state=True)
+    return ScoringReport(
+        challenger=challenger, decision=decision.event if decision else None,
+        reason=decision.reason if decision else None, champion=champion, metrics=dict(model.metrics),
+        importances=dict(sorted(model.importances.items(), key=lambda kv: -kv[1])[:15]), scored=scores.height,
+        tiers=dict(scores.group_by("tier").len().iter_rows()) if scores.height else {},
+        review=int(scores["needs_review"].sum()) if scores.height else 0,
+        outputs={LEAD_SCORES: (before, store.version(LEAD_SCORES))})

@@ -30,7 +30,7 @@ main_job = dg.define_asset_job(
 
 nightly_retrain_job = dg.define_asset_job(
     "nightly_retrain_job", selection=dg.AssetSelection.groups("gold"),
-    config={"ops": {"lead_scores": {"config": {"retrain": True}}}},
+    config={"ops": {"gold__lead_scores": {"config": {"retrain": True}}}},
     description="Train a challenger lead-score model, promote it only past the bar, rescore everyone.",
 )
 nightly_retrain = dg.ScheduleDefinition(

@@ -21,7 +21,7 @@ from pipelines.identity.clusters import components, key_links, merge_without_con
 from pipelines.identity.evaluate import pairwise_scores  # noqa: E402
 from pipelines.identity.normalize import normalize_person_records  # noqa: E402
 from pipelines.identity.records import conform_person_records, read_person_records  # noqa: E402
-from pipelines.identity.resolve import deterministic_keys, profiles_of  # noqa: E402
+from pipelines.identity.resolve import cluster_links, deterministic_keys, mailboxes_of, profiles_of  # noqa: E402
 from pipelines.storage.delta import DeltaStore  # noqa: E402
 
 
@@ -39,12 +39,8 @@ def main() -> None:
     profiles, _ = profiles_of(base, det)
     model = linkage.train_model(profiles)
     pairs = linkage.predict_pairs(profiles, model, threshold=min(args.thresholds))
-    rep = profiles.select("unique_id", "cluster")
-    prob = (pairs.join(rep.rename({"unique_id": "unique_id_l", "cluster": "left"}), on="unique_id_l")
-            .join(rep.rename({"unique_id": "unique_id_r", "cluster": "right"}), on="unique_id_r")
-            .filter(pl.col("left") != pl.col("right")))
-    boxes = base.select(pl.Series("cluster", det), pl.col("email_domain").alias("domain"),
-                        pl.col("email_local").alias("local")).drop_nulls()
+    prob = cluster_links(pairs, profiles)
+    boxes = mailboxes_of(base, det)
     for th in sorted(args.thresholds):
         cluster = merge_without_conflicts(det, prob.filter(pl.col("match_probability") >= th), boxes)
         s = pairwise_scores(base.select("source", "record_id", pl.Series("person_id", cluster)), truth,

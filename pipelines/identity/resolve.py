@@ -23,7 +23,7 @@ from .records import conform_person_records
 _log = logging.getLogger(__name__)
 
 __all__ = ["ResolverOptions", "Resolution", "OVERRIDE_SCHEMA", "resolve_persons", "deterministic_keys",
-           "profiles_of", "LINK_METHODS"]
+           "profiles_of", "cluster_links", "mailboxes_of", "LINK_METHODS"]
 
 OVERRIDE_SCHEMA = pl.Schema({
     "rule": pl.String,  # must_link | cannot_link
@@ -108,6 +108,21 @@ def profiles_of(records: pl.DataFrame, cluster: np.ndarray) -> tuple[pl.DataFram
     return profiles, row_to_profile
 
 
+def cluster_links(pairs: pl.DataFrame, profiles: pl.DataFrame) -> pl.DataFrame:
+    """Scored profile pairs as links between their deterministic clusters (``left``, ``right``,
+    ``match_probability``), pairs inside one cluster dropped."""
+    rep = profiles.select("unique_id", "cluster")
+    return (pairs.join(rep.rename({"unique_id": "unique_id_l", "cluster": "left"}), on="unique_id_l")
+            .join(rep.rename({"unique_id": "unique_id_r", "cluster": "right"}), on="unique_id_r")
+            .filter(pl.col("left") != pl.col("right")))
+
+
+def mailboxes_of(records: pl.DataFrame, cluster: np.ndarray) -> pl.DataFrame:
+    """``cluster``, ``domain``, ``local`` of every record's normalised email (for conflict-aware merging)."""
+    return records.select(pl.Series("cluster", cluster), pl.col("email_domain").alias("domain"),
+                          pl.col("email_local").alias("local")).drop_nulls()
+
+
 def _override_links(records: pl.DataFrame, overrides: pl.DataFrame, rule: str) -> pl.DataFrame:
     rows = records.select("source", "record_id", pl.int_range(pl.len(), dtype=pl.Int64).alias("row"))
     picked = overrides.filter(pl.col("rule") == rule)
@@ -166,13 +181,8 @@ def resolve_persons(records: pl.DataFrame, *, previous: pl.DataFrame | None = No
     pairs = predict_pairs(profiles, model, threshold=options.threshold, threads=options.threads)
     timings["predict"] = time.perf_counter()
     _log.info("identity: %s done", "predict")
-    rep = profiles.select("unique_id", "cluster")
-    prob = (pairs.join(rep.rename({"unique_id": "unique_id_l", "cluster": "left"}), on="unique_id_l")
-            .join(rep.rename({"unique_id": "unique_id_r", "cluster": "right"}), on="unique_id_r")
-            .filter(pl.col("left") != pl.col("right")))
-
-    mailboxes = base.select(pl.Series("cluster", det_cluster), pl.col("email_domain").alias("domain"),
-                            pl.col("email_local").alias("local")).drop_nulls()
+    prob = cluster_links(pairs, profiles)
+    mailboxes = mailboxes_of(base, det_cluster)
     cluster = merge_without_conflicts(det_cluster, prob, mailboxes)
     # cannot-link: a pair that ends up together loses every probabilistic link inside its cluster
     conflicts = cannot.filter(pl.Series(cluster[cannot["left"].to_numpy()] == cluster[cannot["right"].to_numpy()]))

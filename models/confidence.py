@@ -75,6 +75,7 @@ def confidence(model: TrainedModel, frame: pl.DataFrame, *, key_features: Sequen
         msg = (f"the frame lacks the model's feature columns {absent}; add them (null where unknown) "
                f"before scoring")
         raise ValueError(msg)
+    key_features = list(dict.fromkeys(key_features))  # a key listed twice counts once
     keys = set(key_features)
     others = [f for f in model.features if f not in keys]
     gains = {f: max(float(model.total_gain.get(f, 0.0)), 0.0) for f in others}

@@ -106,7 +106,6 @@ def explain(model: TrainedModel, frame: pl.DataFrame, *, top: int = 3,
     positive = values > 0
 
     columns: dict[str, pl.Series] = {}
-    names = np.asarray(model.features, dtype=object)
     for rank in range(top):
         reasons = np.full(n, None, dtype=object)
         if rank < k:
@@ -118,12 +117,14 @@ def explain(model: TrainedModel, frame: pl.DataFrame, *, top: int = 3,
                 raw = frame[feature].gather(rows).to_list()
                 reasons[rows] = [_reason(feature, v, phrase) for v in raw]
         columns[f"reason_{rank + 1}"] = pl.Series(f"reason_{rank + 1}", reasons.tolist(), dtype=pl.String)
-    count = pl.Series("n", positive.sum(axis=1) if n else np.empty(0, dtype=np.int64), dtype=pl.UInt32)
-    lists = pl.DataFrame({
-        "top_features": pl.Series(names[best].tolist() if n else [], dtype=pl.List(pl.String)),
-        "top_contributions": pl.Series(values.tolist() if n else [], dtype=pl.List(pl.Float64)),
-    }).with_columns(count)  # positives come first in each row (sorted descending): keep that prefix
-    lists = lists.select(pl.col("top_features", "top_contributions").list.head(pl.col("n")))
+    # positives come first in each row (sorted descending): keep that prefix of the top-k lists
+    count = pl.Series("n", positive.sum(axis=1), dtype=pl.UInt32)
+    flat_names = pl.Series("top_features", model.features, dtype=pl.String).gather(best.ravel())
+    flat_values = pl.Series("top_contributions", values.ravel(), dtype=pl.Float64)
+    lists = pl.DataFrame([
+        s.reshape((n, k)).cast(pl.List(s.dtype)) if n else pl.Series(s.name, [], dtype=pl.List(s.dtype))
+        for s in (flat_names, flat_values)
+    ]).with_columns(count).select(pl.col("top_features", "top_contributions").list.head(pl.col("n")))
     out = pl.DataFrame(columns, schema={c: pl.String for c in columns})
     reasons = pl.concat_list(list(columns)).list.drop_nulls().alias("reasons")
     return out.with_columns(reasons, *lists.get_columns())

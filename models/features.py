@@ -113,9 +113,10 @@ def feature_matrix(frame: pl.DataFrame, features: Sequence[str], kinds: Mapping[
 
     Examples
     --------
-    >>> f = pl.DataFrame({"n": [1, None], "c": ["x", "y"]})
-    >>> feature_matrix(f, ["n", "c"], {"n": "numeric", "c": "categorical"}, {"c": ["y"]}).tolist()
-    [[1.0, nan], [nan, 0.0]]
+    >>> f = pl.DataFrame({"n": [1, None], "c": ["x", "y"], "r": [float("inf"), 2.5]})
+    >>> kinds = {"n": "numeric", "c": "categorical", "r": "numeric"}
+    >>> feature_matrix(f, ["n", "c", "r"], kinds, {"c": ["y"]}).tolist()
+    [[1.0, nan, nan], [nan, 0.0, 2.5]]
     """
     missing = [f for f in features if f not in frame.columns]
     if missing:
@@ -123,11 +124,23 @@ def feature_matrix(frame: pl.DataFrame, features: Sequence[str], kinds: Mapping[
                f"scoring")
         raise ValueError(msg)
     schema = frame.schema
-    exprs = [numeric_expr(f, schema[f]) if kinds[f] == "numeric"
-             else categorical_codes(f, levels[f]).cast(pl.Float32).fill_null(float("nan")) for f in features]
+    nan = float("nan")
+    exprs: list[pl.Expr] = []
+    for f in features:
+        if kinds[f] == "categorical":
+            exprs.append(categorical_codes(f, levels[f]).cast(pl.Float32).fill_null(nan))
+        elif schema[f].is_float():  # ±inf are turned into NaN below, on the matrix (cheaper than per column)
+            exprs.append(pl.col(f).cast(pl.Float32).fill_null(nan))
+        else:
+            exprs.append(numeric_expr(f, schema[f]))
     if not exprs:
         return np.empty((frame.height, 0), dtype=np.float32)
+    # nulls filled in Polars first: to_numpy of a column without nulls is a plain copy, with nulls it is not
     out = frame.select(exprs).to_numpy(order="c")
+    if any(kinds[f] == "numeric" and schema[f].is_float() for f in features):
+        infinite = np.isinf(out)
+        if infinite.any():
+            out[infinite] = nan
     return np.ascontiguousarray(out, dtype=np.float32)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,11 +21,19 @@ import xgboost as xgb
 from .calibration import Calibrator
 from .features import FeatureKind, feature_hash, feature_matrix
 
-__all__ = ["TrainedModel", "MODEL_FILE", "METADATA_FILE", "FORMAT_VERSION"]
+__all__ = ["TrainedModel", "MODEL_FILE", "METADATA_FILE", "FORMAT_VERSION", "cores"]
 
 MODEL_FILE = "model.json"
 METADATA_FILE = "metadata.json"
 FORMAT_VERSION = 1
+
+
+def cores() -> int:
+    """CPU cores this process may run on (the affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def _clean(value: Any) -> Any:
@@ -146,5 +155,5 @@ class TrainedModel:
         if model.feature_hash != meta["feature_hash"]:
             msg = f"{folder / METADATA_FILE}: feature_hash does not match its features; the file was altered"
             raise ValueError(msg)
-        model.booster.set_param({"nthread": model.params.get("nthread", 0)})
+        model.booster.set_param({"nthread": cores()})  # this machine's cores, not the training machine's
         return model

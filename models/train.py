@@ -5,7 +5,7 @@ Slices (see :mod:`models.split`): train 65 %, validation 15 % (early stopping on
 the slices follow time (the test slice is the latest 10 %), otherwise a stratified, seeded random split.
 
 Default booster parameters (:data:`DEFAULT_PARAMS`; any of them can be overridden through ``params``):
-``hist`` trees of depth 6, eta 0.08, up to 400 rounds with early stopping after 30 rounds without a better
+``hist`` trees of depth 5, eta 0.1, up to 400 rounds with early stopping after 30 rounds without a better
 validation log loss, ``min_child_weight`` 5, ``lambda`` 2, row and column subsampling 0.8, 256 bins, and
 ``nthread`` = the cores this process may use. ``params`` also takes ``num_boost_round``,
 ``early_stopping_rounds`` and ``max_levels`` (categorical levels kept per column, default 1000).
@@ -13,7 +13,6 @@ validation log loss, ``min_child_weight`` 5, ``lambda`` 2, row and column subsam
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,10 +20,10 @@ import numpy as np
 import polars as pl
 import xgboost as xgb
 
-from .calibration import CalibrationKind, fit_calibrator
+from .calibration import CalibrationKind, Calibrator, fit_calibrator
 from .features import MAX_LEVELS, FeatureKind, feature_kind, feature_matrix, learn_levels, summarise
 from .metrics import binary_metrics
-from .model import TrainedModel
+from .model import TrainedModel, cores
 from .split import SHARES, SLICES, split_indices
 
 __all__ = ["train", "binary_labels", "DEFAULT_PARAMS", "MIN_ROWS", "cores"]
@@ -34,8 +33,8 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "objective": "binary:logistic",
     "eval_metric": "logloss",
     "tree_method": "hist",
-    "max_depth": 6,
-    "eta": 0.08,
+    "max_depth": 5,
+    "eta": 0.1,
     "min_child_weight": 5.0,
     "lambda": 2.0,
     "alpha": 0.0,
@@ -50,14 +49,6 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "max_levels": MAX_LEVELS,
 }
 _LOOP_KEYS = ("num_boost_round", "early_stopping_rounds", "max_levels")
-
-
-def cores() -> int:
-    """CPU cores this process may run on (the affinity mask where the OS has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def binary_labels(frame: pl.DataFrame, label: str) -> np.ndarray:
@@ -213,8 +204,9 @@ def train(frame: pl.DataFrame, *, label: str, time_column: str | None = None, id
     common = {"feature_names": names, "feature_types": types, "enable_categorical": True}
     dtrain = xgb.QuantileDMatrix(x_train, label=y_train, max_bin=booster_params["max_bin"],
                                  nthread=booster_params["nthread"], **common)
-    dvalid = xgb.QuantileDMatrix(x_valid, label=y_valid, ref=dtrain, nthread=booster_params["nthread"],
-                                 **common)
+    # a plain DMatrix: evaluating each round on it measured 5x faster than on a QuantileDMatrix (6 against
+    # 33 ms a round for 50k rows × 60 features), which at 1M rows was a quarter of the training time
+    dvalid = xgb.DMatrix(x_valid, label=y_valid, nthread=booster_params["nthread"], **common)
     booster = xgb.train(booster_params, dtrain, num_boost_round=loop["num_boost_round"],
                         evals=[(dvalid, "validation")], early_stopping_rounds=loop["early_stopping_rounds"],
                         verbose_eval=False)
@@ -223,7 +215,7 @@ def train(frame: pl.DataFrame, *, label: str, time_column: str | None = None, id
     del dtrain, dvalid
 
     model = TrainedModel(booster=booster, features=names, kinds=kinds, levels=levels,
-                         calibrator=fit_calibrator([0.5], [0], kind="none"), label=label,
+                         calibrator=Calibrator("none"), label=label,
                          params={**booster_params, **loop}, best_iteration=best, time_column=time_column,
                          id_columns=list(id_columns))
     x_cal, y_cal = part("calibration")

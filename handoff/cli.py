@@ -146,7 +146,7 @@ def evaluate_scoring(
     from models import expected_calibration_error, predict, roc_auc, train
     from pipelines.features.inputs import read_feature_inputs
     from pipelines.identity.stage import CROSSWALK
-    from pipelines.scoring.stage import CALIBRATION, ID, LABEL, TIME, split_holdout, training_frame
+    from pipelines.scoring.stage import CALIBRATION, ID, LABEL, PARAMS, TIME, split_holdout, training_frame
     from pipelines.storage.delta import DeltaStore
 
     settings = get_settings()
@@ -156,7 +156,8 @@ def evaluate_scoring(
         raise typer.Exit(2)
     frame = training_frame(read_feature_inputs(store))
     fit_rows, holdout = split_holdout(frame)
-    model = train(fit_rows, label=LABEL, time_column=TIME, id_columns=[ID], calibration=CALIBRATION)
+    model = train(fit_rows, label=LABEL, time_column=TIME, id_columns=[ID], calibration=CALIBRATION,
+                  params=PARAMS)
     p = predict(model, holdout).to_numpy()
     y = holdout[LABEL].to_numpy()
     oracle = scoring_oracle(holdout.select(ID), store.read(CROSSWALK, columns=["source", "record_id", "person_id"]),

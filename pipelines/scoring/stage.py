@@ -29,6 +29,9 @@ HOLDOUT_SHARE = 0.1
 # Platt scaling: two parameters stay stable across a slice's noise; isotonic steps measured worse on the holdout
 # (ECE 0.027 against 0.016 on the 100k world, same model)
 CALIBRATION = "platt"
+# deeper trees than the generic default: account-level interactions carry the signal (100k world: AUC 0.862
+# against 0.851 at depth 5 / eta 0.1, same holdout)
+PARAMS = {"max_depth": 6, "eta": 0.08}
 # calibrated probability of an opportunity within 90 days → tier (routing reads these)
 TIERS = (("hot", 0.7), ("warm", 0.4), ("nurture", 0.0))
 
@@ -133,7 +136,7 @@ def train_challenger(store: DeltaStore, registry: ModelRegistry, *,
     inputs = inputs or read_feature_inputs(store)
     frame = training_frame(inputs)
     fit_rows, holdout = split_holdout(frame)
-    model = train(fit_rows, label=LABEL, time_column=TIME, id_columns=[ID], calibration=CALIBRATION)
+    model = train(fit_rows, label=LABEL, time_column=TIME, id_columns=[ID], calibration=CALIBRATION, params=PARAMS)
     versions = {t: store.version(t) for t in FEATURE_INPUT_TABLES}
     version = registry.register(model, training_data_versions=versions)
     decision = registry.evaluate_challenger(version, holdout, label=LABEL)

@@ -143,10 +143,10 @@ def evaluate_scoring(
 ) -> None:
     """Train on the current lakehouse; AUC and ECE on the recent holdout against the generator's oracle."""
     from handoff.evaluation import scoring_oracle
-    from models import expected_calibration_error, predict, roc_auc, train
+    from models import expected_calibration_error, predict, roc_auc
     from pipelines.features.inputs import read_feature_inputs
     from pipelines.identity.stage import CROSSWALK
-    from pipelines.scoring.stage import CALIBRATION, ID, LABEL, PARAMS, TIME, split_holdout, training_frame
+    from pipelines.scoring.stage import ID, LABEL, split_holdout, train_lead_model, training_frame
     from pipelines.storage.delta import DeltaStore
 
     settings = get_settings()
@@ -156,8 +156,7 @@ def evaluate_scoring(
         raise typer.Exit(2)
     frame = training_frame(read_feature_inputs(store))
     fit_rows, holdout = split_holdout(frame)
-    model = train(fit_rows, label=LABEL, time_column=TIME, id_columns=[ID], calibration=CALIBRATION,
-                  params=PARAMS)
+    model = train_lead_model(fit_rows)
     p = predict(model, holdout).to_numpy()
     y = holdout[LABEL].to_numpy()
     oracle = scoring_oracle(holdout.select(ID), store.read(CROSSWALK, columns=["source", "record_id", "person_id"]),

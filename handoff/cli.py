@@ -6,13 +6,16 @@ import os
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from handoff.settings import get_settings
+
+if TYPE_CHECKING:
+    from pipelines.storage.delta import DeltaStore
 
 app = typer.Typer(help="handoff: marketing's leads to sales, fast, explained, governed.", no_args_is_help=True)
 world_app = typer.Typer(help="Synthetic sample worlds in the vendors' export formats.", no_args_is_help=True)
@@ -88,6 +91,20 @@ def summary() -> None:
     loaded = s.files.height - rejected.height
     console.print(f"files: {loaded} loaded, {rejected.height} rejected; raw rows = bronze + quarantined per file: "
                   f"{'[green]yes[/green]' if s.balanced else '[red]NO[/red]'}")
+    _print_lead_scores(DeltaStore(get_settings().lakehouse_uri))
+
+
+def _print_lead_scores(store: DeltaStore) -> None:
+    from pipelines.scoring import LEAD_SCORES
+
+    if store.table(LEAD_SCORES) is None:
+        console.print("lead scores: none yet (no model has passed the promotion bar: `handoff model history`)")
+        return
+    scores = store.read(LEAD_SCORES, columns=["tier", "model_version", "needs_review"])
+    tiers = dict(scores.group_by("tier").len().iter_rows())
+    console.print(f"lead scores: {scores.height:,} persons by model {scores['model_version'][0]}: "
+                  + ", ".join(f"{t} {tiers.get(t, 0):,}" for t in ("hot", "warm", "nurture"))
+                  + f"; {int(scores['needs_review'].sum()):,} flagged for review")
 
 
 evaluate_app = typer.Typer(help="Score the pipeline against a generated world's ground truth.",

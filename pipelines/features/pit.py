@@ -33,7 +33,7 @@ ENGAGEMENT_GROUPS: dict[str, tuple[str, ...]] = {
 }
 WINDOWS_DAYS = (1, 7, 30, 90)
 HALF_LIFE_DAYS = 14.0
-KEY_FEATURES = ("engagements_decayed", "seniority", "employees", "buying_group_30d")
+KEY_FEATURES = ("engagements_decayed", "seniority", "buying_group_30d")  # firmographics are often unknown: not key
 _DAY_US = 86_400_000_000
 
 

@@ -171,7 +171,15 @@ def evaluate_scoring(
     if store.table("silver.graph_edges") is None:
         console.print(f"[red]no knowledge graph in {settings.lakehouse_uri}[/red]: run `handoff run` first")
         raise typer.Exit(2)
-    frame = training_frame(read_feature_inputs(store))
+    if not (settings.truth_dir / "persons.parquet").exists():
+        console.print(f"[red]no ground truth in {settings.truth_dir}[/red]: evaluation needs a world made by "
+                      "`handoff world generate` (real extracts have no oracle)")
+        raise typer.Exit(2)
+    try:
+        frame = training_frame(read_feature_inputs(store))
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
     fit_rows, holdout = split_holdout(frame)
     model = train_lead_model(fit_rows)
     p = predict(model, holdout).to_numpy()
@@ -227,7 +235,7 @@ def model_rollback(
     registry = _registry()
     try:
         registry.rollback(version, reason=reason)
-    except ValueError as exc:
+    except (ValueError, LookupError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     console.print(f"champion is now {registry.champion()}: rerun the lead_scores asset to rescore")

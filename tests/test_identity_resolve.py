@@ -131,3 +131,13 @@ def test_incremental_batch_matches_existing_persons(world) -> None:  # noqa: ANN
     again = index.match(held, now=T0 + timedelta(hours=2))
     assert again.crosswalk.sort("source", "record_id")["person_id"].to_list() == \
         result.crosswalk.sort("source", "record_id")["person_id"].to_list()
+
+
+def test_link_method_probabilistic_only_where_a_probabilistic_link_joined_the_person(first_run) -> None:  # noqa: ANN001
+    xw = first_run.crosswalk
+    prob = xw.filter(pl.col("link_method") == "probabilistic")
+    assert prob["match_probability"].null_count() == 0
+    assert (prob["match_probability"] >= 0.95).all()
+    # a person reached only by probabilistic links has more than one record
+    sizes = xw.group_by("person_id").len()
+    assert prob.join(sizes, on="person_id")["len"].min() > 1

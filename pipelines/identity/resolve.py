@@ -197,7 +197,9 @@ def resolve_persons(records: pl.DataFrame, *, previous: pl.DataFrame | None = No
     ids, changes = assign_person_ids(
         base.select("source", "record_id", pl.Series("cluster", cluster)), previous, now=now)
 
-    method = _link_methods(n, keys, must, prob, row_to_profile["cluster"].to_numpy(), cluster)
+    # only the probabilistic links the conflict-aware merge accepted explain how a record joined its person
+    accepted = prob.filter(pl.Series(cluster[prob["left"].to_numpy()] == cluster[prob["right"].to_numpy()]))
+    method = _link_methods(n, keys, must, accepted, row_to_profile["cluster"].to_numpy(), cluster)
     crosswalk = ids.with_columns(method).select(CROSSWALK_SCHEMA.names()).cast(CROSSWALK_SCHEMA)  # type: ignore[arg-type]
     timings["ids"] = time.perf_counter()
     _log.info("identity: %s done", "ids")

@@ -35,14 +35,14 @@ SOURCE_TRUST = ("salesforce_contact", "salesforce_lead", "marketo_lead", "hubspo
 GOLDEN_PERSON_SCHEMA = pl.Schema({
     "person_id": pl.String, "first_name": pl.String, "last_name": pl.String, "email": pl.String,
     "personal_email": pl.String, "phone": pl.String, "title": pl.String, "company": pl.String,
-    "city": pl.String, "country_code": pl.String, "account_id": pl.String, "ultimate_account_id": pl.String,
+    "city": pl.String, "region": pl.String, "country_code": pl.String, "account_id": pl.String, "ultimate_account_id": pl.String,
     "account_match_method": pl.String, "sources": pl.List(pl.String), "record_count": pl.UInt32,
     "first_seen": pl.Datetime("us", "UTC"), "last_seen": pl.Datetime("us", "UTC"),
 })
 _INPUT = {
     "source": pl.String, "first_name": pl.String, "last_name": pl.String, "email": pl.String,
     "email_norm": pl.String, "email_is_free": pl.Boolean, "phone_e164": pl.String, "mobile_e164": pl.String,
-    "title": pl.String, "company": pl.String, "city": pl.String, "country_code": pl.String,
+    "title": pl.String, "company": pl.String, "city": pl.String, "region": pl.String, "country_code": pl.String,
     "observed_at": pl.Datetime("us", "UTC"), "is_deleted": pl.Boolean,
 }
 
@@ -105,6 +105,7 @@ def golden_persons(records: pl.DataFrame, person_accounts: pl.DataFrame) -> pl.D
     email = pl.col("email").str.strip_chars().str.to_lowercase()
     frame = frame.with_columns(
         _text("first_name"), _text("last_name"), _text("title"), _text("company"), _text("city"),
+        _text("region").str.to_uppercase(),
         pl.when(valid & pl.col("email_is_free").not_()).then(email).alias("work_email"),
         pl.when(valid & pl.col("email_is_free")).then(email).alias("personal_email"),
         pl.coalesce("phone_e164", "mobile_e164").alias("phone"),
@@ -113,7 +114,7 @@ def golden_persons(records: pl.DataFrame, person_accounts: pl.DataFrame) -> pl.D
     ).sort(["person_id", "_deleted", "_trust", "observed_at"], descending=[False, False, False, True],
            nulls_last=True, maintain_order=True)
     fields = ["first_name", "last_name", "work_email", "personal_email", "phone", "title", "company", "city",
-              "country_code"]
+              "region", "country_code"]
     golden = frame.group_by("person_id", maintain_order=True).agg(
         *[pl.col(f).drop_nulls().first() for f in fields],
         pl.col("source").drop_nulls().unique().sort().alias("sources"),

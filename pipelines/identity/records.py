@@ -29,6 +29,7 @@ PERSON_RECORD_SCHEMA = pl.Schema({
     "company": pl.String,
     "website": pl.String,
     "city": pl.String,
+    "region": pl.String,            # state or province (territory routing)
     "country": pl.String,
     "observed_at": pl.Datetime("us", "UTC"),  # when the source last saw these values (survivorship)
     "sf_lead_id": pl.String,        # cross-system ids: deterministic links
@@ -62,20 +63,21 @@ _NAME_FIELDS = ("first_name", "last_name", "email", "phone", "title", "company",
 
 PERSON_SOURCES: tuple[PersonSource, ...] = (
     PersonSource("salesforce_lead", "id", {
-        **_same(*_NAME_FIELDS, "mobile_phone", "is_deleted"), "observed_at": ("last_modified_at", "created_at"),
+        **_same(*_NAME_FIELDS, "mobile_phone", "is_deleted"), "region": ("state",),
+        "observed_at": ("last_modified_at", "created_at"),
         "sf_lead_id": ("id",), "sf_contact_id": ("converted_contact_id",), "sf_account_id": ("converted_account_id",),
     }),
     PersonSource("salesforce_contact", "id", {
         **_same("first_name", "last_name", "email", "phone", "title", "is_deleted"),
-        "city": ("mailing_city",), "country": ("mailing_country",),
+        "city": ("mailing_city",), "region": ("mailing_state",), "country": ("mailing_country",),
         "observed_at": ("last_modified_at", "created_at"), "sf_contact_id": ("id",), "sf_account_id": ("account_id",),
     }),
     PersonSource("hubspot_contact", "hs_object_id", {
         **_same("first_name", "last_name", "email", "phone", "company", "website", "city", "country"),
-        "title": ("job_title",), "observed_at": ("last_modified_at", "created_at"),
+        "region": ("state",), "title": ("job_title",), "observed_at": ("last_modified_at", "created_at"),
     }),
     PersonSource("marketo_lead", "id", {
-        **_same(*_NAME_FIELDS), "observed_at": ("updated_at", "created_at"),
+        **_same(*_NAME_FIELDS), "region": ("state",), "observed_at": ("updated_at", "created_at"),
         "sf_lead_id": ("sfdc_lead_id",), "sf_contact_id": ("sfdc_contact_id",),
     }),
     PersonSource("linkedin_lead_gen", "lead_id", {

@@ -122,6 +122,9 @@ class DeltaStore:
         if self.table(table) is None:
             return self.append(table, frame)
         current = self.read(table)
+        added = [c for c in frame.columns if c not in current.columns]
+        if added:  # a newer schema adds columns: older rows get nulls there
+            current = current.with_columns(pl.lit(None).cast(frame.schema[c]).alias(c) for c in added)
         # compare whole rows by hash (works for list and struct columns too; both hashed in this process)
         same_shape = current.select(frame.columns).cast(frame.schema)  # type: ignore[arg-type]
         changed = frame.filter(~frame.hash_rows().is_in(same_shape.hash_rows().implode()))
@@ -133,7 +136,7 @@ class DeltaStore:
         source = frame if full_state else changed
         predicate = " AND ".join(f"t.{k} = s.{k}" for k in keys)
         merger = (dt.merge(_plain_strings(source.to_arrow()), predicate=predicate, source_alias="s",
-                           target_alias="t").when_matched_update_all().when_not_matched_insert_all())
+                           target_alias="t", merge_schema=bool(added)).when_matched_update_all().when_not_matched_insert_all())
         if full_state:
             merger = merger.when_not_matched_by_source_delete()
         merger.execute()

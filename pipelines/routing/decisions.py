@@ -1,0 +1,86 @@
+"""The decision log: append-only, one row per decision, with everything needed to explain and replay it.
+
+``handoff_id`` = hash(person_id, trigger), where the trigger is the lead's class and the UTC day it qualified
+(``qualified:2026-11-22`` or ``nurture:2026-11-22``). A person with a handoff of the same class decided within
+``ACTIVE_DAYS`` gets no new one, so re-running a batch, replaying events, or the sensor and the schedule
+meeting on the same person decide nothing twice. An escalation is a new decision of the same handoff
+(``seq`` + 1, ``kind = "escalation"``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from pipelines.storage.delta import DeltaStore
+
+from .engine import CANDIDATE, LEAD_INPUT_SCHEMA
+
+__all__ = ["DECISIONS", "DECISION_SCHEMA", "DECISION_CONTRACT", "ACTIVE_DAYS", "read_decisions", "active_handoffs",
+           "latest_decisions", "append_decisions", "handoff_ids", "assigned_today"]
+
+DECISIONS = "audit.routing_decisions"
+DECISION_CONTRACT = "routing_decisions@v1"
+ACTIVE_DAYS = 90
+INPUT_COLUMNS = [c for c in LEAD_INPUT_SCHEMA.names() if c != "person_id"]
+DECISION_SCHEMA = pl.Schema({
+    "decision_id": pl.String, "handoff_id": pl.String, "seq": pl.Int32, "kind": pl.String, "trigger": pl.String,
+    "person_id": pl.String, "tier": pl.String, "segment": pl.String, "owner_id": pl.String,
+    "owner_kind": pl.String, "owner_name": pl.String, "owner_time_zone": pl.String, "rule_id": pl.String, "rule_path": pl.List(pl.String),
+    "candidates": pl.List(CANDIDATE), "proposed_owner_id": pl.String, "reason": pl.String,
+    "rule_version": pl.String, "model_version": pl.String, "contract_version": pl.String,
+    "inputs_hash": pl.String, "roster_hash": pl.String, "run_id": pl.String,
+    "decided_at": pl.Datetime("us", "UTC"), "sla_due_at": pl.Datetime("us", "UTC"),
+    **{c: LEAD_INPUT_SCHEMA[c] for c in INPUT_COLUMNS},
+})
+
+
+def handoff_ids(person: pl.Expr, trigger: pl.Expr) -> pl.Expr:
+    """Deterministic handoff id (32 hex chars) from person and trigger: the CRM task's external id too."""
+    return pl.concat_str(person, pl.lit("|"), trigger).map_batches(
+        lambda s: pl.Series(s.name, [None] * len(s), pl.String) if len(s) == 0 else _md5(s),
+        return_dtype=pl.String)
+
+
+def _md5(s: pl.Series) -> pl.Series:
+    import duckdb
+
+    con = duckdb.connect()
+    frame = pl.DataFrame({"v": s})
+    return con.execute("SELECT md5(v) AS h FROM frame").pl()["h"].alias(s.name)
+
+
+def read_decisions(store: DeltaStore, columns: list[str] | None = None) -> pl.DataFrame:
+    cols = columns or DECISION_SCHEMA.names()
+    return store.read_or_empty(DECISIONS, pl.Schema({c: DECISION_SCHEMA[c] for c in cols}), columns=cols)
+
+
+def latest_decisions(log: pl.DataFrame) -> pl.DataFrame:
+    """The current decision of each handoff (its highest ``seq``)."""
+    return log.sort("seq").unique("handoff_id", keep="last", maintain_order=True)
+
+
+def active_handoffs(log: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
+    """``person_id, lead_class``: persons with a handoff of that class decided within ``ACTIVE_DAYS``."""
+    first = log.filter((pl.col("seq") == 0) & (pl.col("decided_at") >= now - dt.timedelta(days=ACTIVE_DAYS)))
+    return first.select("person_id", pl.col("trigger").str.extract(r"^([a-z]+):").alias("lead_class")).unique()
+
+
+def assigned_today(log: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
+    """``rep_id, assigned``: decisions given to each rep since UTC midnight (their used daily capacity)."""
+    midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (log.filter((pl.col("owner_kind") == "rep") & (pl.col("decided_at") >= midnight))
+            .group_by(pl.col("owner_id").alias("rep_id")).agg(pl.len().cast(pl.Int64).alias("assigned")))
+
+
+def append_decisions(store: DeltaStore, decisions: pl.DataFrame) -> int:
+    """Append the decisions not yet in the log (by ``decision_id``); returns how many were new."""
+    frame = decisions.select(DECISION_SCHEMA.names()).cast(dict(DECISION_SCHEMA))  # type: ignore[arg-type]
+    if store.table(DECISIONS) is not None and frame.height:
+        ids = frame["decision_id"]
+        have = store.read(DECISIONS, columns=["decision_id"]).filter(pl.col("decision_id").is_in(ids.implode()))
+        frame = frame.join(have, on="decision_id", how="anti")
+    if frame.height:
+        store.append(DECISIONS, frame)
+    return frame.height

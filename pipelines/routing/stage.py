@@ -1,0 +1,208 @@
+"""The routing stage: scored leads → decisions (appended to the log) → briefs → CRM outbox, and SLA checks.
+
+One function for both cadences (``persons=None``: every scored person, the scheduled batch; ``persons=[...]``:
+the persons a micro-batch touched, the sensor-driven run). Handoffs that have a decision but no brief yet (a run
+that crashed between the two) are completed by the next run, so a crash and a re-run converge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.scoring.stage import LEAD_SCORES
+from pipelines.storage.delta import DeltaStore
+
+from .decisions import (DECISION_CONTRACT, INPUT_COLUMNS, active_handoffs, append_decisions,
+                        assigned_today, handoff_ids, latest_decisions, read_decisions)
+from .engine import route_leads
+from .inputs import brief_context, routing_inputs
+from .roster import Roster
+from .rules import RoutingRules
+from .sla import add_business_hours
+
+__all__ = ["BRIEFS", "SLA_STATUS", "RoutingReport", "run_routing_stage", "with_sla_due", "complete_handoffs",
+           "check_slas"]
+
+BRIEFS = "gold.briefs"
+SLA_STATUS = "gold.sla_status"
+
+
+@dataclass
+class RoutingReport:
+    leads: int = 0
+    decisions: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+    by_tier: dict[str, int] = field(default_factory=dict)
+    briefs: int = 0
+    tasks: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def roster_hash(roster: Roster) -> str:
+    return hashlib.sha256(roster.spec.model_dump_json().encode()).hexdigest()[:16]
+
+
+def with_sla_due(decisions: pl.DataFrame, roster: Roster, rules: RoutingRules, *, start: str = "decided_at"
+                 ) -> pl.DataFrame:
+    """Add ``sla_due_at``: hot/warm SLA hours counted in the owner's working hours (queues: the rules' queue
+    hours); nurture has none."""
+    cal = roster.reps.select(pl.col("rep_id").alias("owner_id"), pl.col("time_zone").alias("_tz"),
+                             pl.col("work_start_minute").alias("_open"), pl.col("work_end_minute").alias("_close"),
+                             pl.col("work_days").alias("_days"))
+    sla = rules.sla
+    hours = (pl.when(pl.col("tier") == "hot").then(pl.lit(sla.hot_business_hours))
+             .when(pl.col("tier") == "warm").then(pl.lit(sla.warm_business_hours)))
+    frame = decisions.drop("sla_due_at", strict=False).join(cal, on="owner_id", how="left").with_columns(
+        pl.col("_tz").fill_null(sla.queue_time_zone), pl.col("_open").fill_null(sla.queue_hours[0] * 60),
+        pl.col("_close").fill_null(sla.queue_hours[1] * 60),
+        pl.col("_days").fill_null(pl.lit([0, 1, 2, 3, 4], dtype=pl.List(pl.Int8))), hours.alias("_hours"))
+    frame = add_business_hours(frame.with_columns(pl.col("_hours").fill_null(0.0)), start=start, hours="_hours",
+                               time_zone="_tz", open_minute="_open", close_minute="_close", work_days="_days",
+                               out="sla_due_at")
+    return frame.with_columns(pl.when(pl.col("_hours") > 0).then(pl.col("sla_due_at")).alias("sla_due_at")).drop(
+        "_tz", "_open", "_close", "_days", "_hours")
+
+
+def _owner_names(decisions: pl.DataFrame, roster: Roster) -> pl.DataFrame:
+    names = pl.concat([roster.reps.select(pl.col("rep_id").alias("owner_id"), pl.col("name").alias("owner_name"),
+                                          pl.col("time_zone").alias("owner_time_zone")),
+                       roster.queues.select(pl.col("queue_id").alias("owner_id"), pl.col("name").alias("owner_name"),
+                                            pl.lit(None, dtype=pl.String).alias("owner_time_zone"))])
+    return decisions.drop("owner_name", "owner_time_zone", strict=False).join(names.unique("owner_id"), on="owner_id", how="left")
+
+
+def run_routing_stage(store: DeltaStore, *, rules: RoutingRules, roster: Roster, now: dt.datetime, run_id: str,
+                      persons: Collection[str] | None = None, scores: pl.DataFrame | None = None,
+                      templates: Path | None = None) -> RoutingReport:
+    """Route the scored leads in scope that have no active handoff; then brief and stage the new handoffs."""
+    import time
+
+    report = RoutingReport()
+    t = time.perf_counter()
+    inputs = routing_inputs(store, rules, persons=persons, scores=scores)
+    log = read_decisions(store, ["person_id", "trigger", "seq", "decided_at", "owner_id", "owner_kind"])
+    inputs = inputs.with_columns(
+        pl.when(pl.col("probability") >= rules.tiers.warm).then(pl.lit("qualified")).otherwise(pl.lit("nurture"))
+        .alias("lead_class"))
+    fresh = inputs.join(active_handoffs(log, now=now), on=["person_id", "lead_class"], how="anti")
+    report.leads = fresh.height
+    report.seconds["inputs"] = time.perf_counter() - t
+    t = time.perf_counter()
+    core = route_leads(fresh, roster.reps, rules, now=now, assigned_today=assigned_today(log, now=now))
+    report.seconds["route"] = time.perf_counter() - t
+    t = time.perf_counter()
+    snap = fresh.select("person_id", "lead_class", "model_version", *INPUT_COLUMNS)
+    decided = core.join(snap, on="person_id", how="left").with_columns(
+        (pl.col("lead_class") + pl.lit(":" + now.astimezone(dt.UTC).date().isoformat())).alias("trigger"),
+        pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("decided_at"))
+    decided = decided.with_columns(
+        handoff_ids(pl.col("person_id"), pl.col("trigger")).alias("handoff_id"),
+        pl.struct(INPUT_COLUMNS).hash().cast(pl.String).alias("inputs_hash"))
+    decided = decided.with_columns(
+        (pl.col("handoff_id") + pl.lit(":0")).alias("decision_id"), pl.lit(0, dtype=pl.Int32).alias("seq"),
+        pl.lit("route").alias("kind"), pl.lit(None, dtype=pl.String).alias("reason"),
+        pl.lit(rules.version).alias("rule_version"), pl.lit(DECISION_CONTRACT).alias("contract_version"),
+        pl.lit(roster_hash(roster)).alias("roster_hash"), pl.lit(run_id).alias("run_id"))
+    decided = with_sla_due(_owner_names(decided, roster), roster, rules)
+    report.decisions = append_decisions(store, decided)
+    report.by_rule = dict(decided.group_by("rule_id").len().iter_rows())
+    report.by_tier = dict(decided.group_by("tier").len().iter_rows())
+    report.seconds["log"] = time.perf_counter() - t
+    t = time.perf_counter()
+    report.briefs, report.tasks = complete_handoffs(store, now=now, persons=persons, templates=templates)
+    report.seconds["briefs_outbox"] = time.perf_counter() - t
+    return report
+
+
+def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collection[str] | None = None,
+                      templates: Path | None = None, redo: Collection[str] = ()) -> tuple[int, int]:
+    """Render briefs and stage CRM tasks for qualified handoffs whose current decision has no brief yet
+    (and for the handoff ids in ``redo``: escalated ones, whose owner changed). Returns (briefs, tasks)."""
+    from pipelines.briefs import render_briefs
+    from pipelines.outbox import build_outbox, stage_outbox
+
+    log = read_decisions(store)
+    if persons is not None:
+        log = log.filter(pl.col("person_id").is_in(list(persons)))
+    current = latest_decisions(log).filter(pl.col("trigger").str.starts_with("qualified:"))
+    done = store.read_or_empty(BRIEFS, pl.Schema({"handoff_id": pl.String, "decision_id": pl.String}),
+                               columns=["handoff_id", "decision_id"])
+    todo = current.join(done, on=["handoff_id", "decision_id"], how="anti")
+    if redo:
+        todo = pl.concat([todo, current.filter(pl.col("handoff_id").is_in(list(redo)))]).unique("handoff_id")
+    if todo.height == 0:
+        return 0, 0
+    who = todo["person_id"].unique().to_list()
+    context = brief_context(store, who, now=now)
+    reasons = store.read(LEAD_SCORES, columns=["person_id", "reasons"]).filter(pl.col("person_id").is_in(who))
+    handoffs = (todo.join(context, on="person_id", how="left").join(reasons, on="person_id", how="left")
+                .with_columns(pl.col("model_version").fill_null("none"),
+                              pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String)))))
+    briefs = render_briefs(handoffs)
+    tasks, owner_updates = build_outbox(handoffs, briefs)
+    stage_outbox(store, tasks, owner_updates)
+    if redo:  # escalated: the same task (external id = handoff id) goes to the new owner
+        again = tasks.filter(pl.col("external_id").is_in(list(redo)))
+        store.merge("outbox.crm_tasks", again, keys=["external_id"])
+    store.merge(BRIEFS, briefs.join(todo.select("handoff_id", "decision_id", "person_id"), on="handoff_id"),
+                keys=["handoff_id"])
+    return briefs.height, tasks.height
+
+
+def check_slas(store: DeltaStore, *, rules: RoutingRules, roster: Roster, now: dt.datetime, run_id: str
+               ) -> pl.DataFrame:
+    """SLA status of every qualified handoff (``gold.sla_status``); a breach without contact escalates, as a new
+    decision, to the owner's manager (a rep's ``manager_id``), else to the fallback queue, at most
+    ``rules.escalation.max_escalations`` times. Returns the status frame."""
+    from .inputs import sf_ids_of
+    from .sla import SLA_STATUS_SCHEMA, first_contacts, sla_status
+
+    log = read_decisions(store)
+    current = latest_decisions(log.filter(pl.col("trigger").str.starts_with("qualified:")))
+    if current.height == 0:
+        return SLA_STATUS_SCHEMA.to_frame()
+    ids = sf_ids_of(store, current["person_id"].unique().to_list())
+    sf = pl.concat([ids.select("person_id", pl.col("sf_lead_id").alias("sf_id")),
+                    ids.select("person_id", pl.col("sf_contact_id").alias("sf_id"))]).drop_nulls()
+    tasks = store.read("bronze.salesforce_task", columns=["who_id", "owner_id", "task_subtype", "created_at"])
+    contacts = first_contacts(tasks, sf, current.select("decision_id", "person_id", "owner_id", "decided_at"))
+    status = sla_status(current.rename({"sla_due_at": "due_at"}), contacts, now=now).with_columns(
+        pl.col("seq").cast(pl.Int32).alias("escalations"))
+    breached = status.filter((pl.col("status") == "breached") & pl.col("first_contact_at").is_null()
+                             & (pl.col("escalations") < rules.escalation.max_escalations))
+    if breached.height:
+        managers = roster.reps.select(pl.col("rep_id").alias("owner_id"), "manager_id")
+        up = current.join(breached.select("handoff_id"), on="handoff_id").join(managers, on="owner_id", how="left")
+        up = up.with_columns(
+            pl.col("owner_id").alias("_was"),
+            pl.coalesce("manager_id", pl.lit(rules.queues.fallback)).alias("owner_id"),
+            pl.when(pl.col("manager_id").is_not_null()).then(pl.lit("rep")).otherwise(pl.lit("queue"))
+            .alias("owner_kind"),
+            (pl.col("seq") + 1).cast(pl.Int32).alias("seq"), pl.lit("escalation").alias("kind"),
+            pl.lit("escalation").alias("rule_id"), pl.lit(now).cast(pl.Datetime("us", "UTC")).alias("decided_at"),
+            pl.lit(run_id).alias("run_id"), pl.lit(rules.version).alias("rule_version"))
+        up = up.with_columns(
+            (pl.lit("SLA breached: no Email or Call by ") + pl.col("_was") + pl.lit(" before ")
+             + pl.col("sla_due_at").dt.strftime("%Y-%m-%d %H:%M UTC")).alias("reason"),
+            (pl.col("handoff_id") + pl.lit(":") + pl.col("seq").cast(pl.String)).alias("decision_id"),
+            pl.col("rule_path").list.concat(pl.concat_list(pl.lit("escalation: to ") + pl.col("owner_id"))))
+        up = with_sla_due(_owner_names(up.drop("manager_id", "_was"), roster), roster, rules)
+        append_decisions(store, up)
+        complete_handoffs(store, now=now, redo=up["handoff_id"].to_list())
+        esc = up.select("handoff_id", "decision_id", "owner_id", "owner_kind", pl.col("sla_due_at").alias("due_at"),
+                        "decided_at", "seq")
+        status = status.join(esc, on="handoff_id", how="left", suffix="_new").with_columns(
+            *[pl.coalesce(f"{c}_new", c).alias(c) for c in ("decision_id", "owner_id", "owner_kind", "due_at",
+                                                             "decided_at")],
+            pl.when(pl.col("seq_new").is_not_null()).then(pl.lit("escalated")).otherwise(pl.col("status"))
+            .alias("status"),
+            pl.coalesce(pl.col("seq_new").cast(pl.Int32), pl.col("escalations")).alias("escalations"))
+    out = status.select(SLA_STATUS_SCHEMA.names()).cast(dict(SLA_STATUS_SCHEMA))  # type: ignore[arg-type]
+    store.merge(SLA_STATUS, out, keys=["handoff_id"], full_state=True)
+    return out

@@ -58,7 +58,7 @@ BRONZE_CONTRACTS: tuple[BronzeContract, ...] = (
                    ("domain", "topic", "week_start_date"), freshness_max_age_days=10.0),
     BronzeContract("events", "events", "events_", "segment_event", SegmentEventV1, ("message_id",),
                    file_format="jsonl", email_column="email", freshness_column="timestamp",
-                   freshness_max_age_days=2.0),
+                   freshness_max_age_days=2.0, key_is_global=True),
 )
 
 _BY_TABLE = {c.table: c for c in BRONZE_CONTRACTS}

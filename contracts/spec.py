@@ -70,6 +70,9 @@ class BronzeContract:
         The Pandera model: canonical columns, dtypes, nullability and checks, vendor names in metadata.
     key
         Canonical columns that identify a record within one file (duplicates are quarantined).
+    key_is_global
+        The key identifies a record for good (immutable events: Segment ``messageId``): a row whose key any
+        earlier file already brought is quarantined as a duplicate too, so a resent event adds nothing.
     version
         Contract version; bumped by a new model module, never by editing a released one.
     file_format
@@ -91,6 +94,7 @@ class BronzeContract:
     freshness_max_age_days: float = 3.0
     description: str = ""
     deprecated_after: str | None = field(default=None)
+    key_is_global: bool = False
 
     @property
     def name(self) -> str:

@@ -308,12 +308,18 @@ def test_atomic_write_leaves_no_temp_file_on_failure(tmp_path: Path) -> None:
     assert not CONTRACT.file_pattern.match(".events_a.jsonl.tmp")
 
 
-def test_a_retried_batch_lands_again_and_bronze_keeps_both(fresh: RunningIntake, tmp_path: Path) -> None:
-    """An SDK retry resends the same messageIds: the intake writes them again (a new file); bronze dedupes
-    within a file only, so both copies reach bronze and silver keeps one per message_id."""
+def test_a_retried_batch_lands_again_and_bronze_keeps_one(fresh: RunningIntake, tmp_path: Path) -> None:
+    """An SDK retry resends the same messageIds: the intake writes them again (a new file); messageId is a
+    global key, so bronze keeps the first copy and quarantines the resend as a duplicate, in this run or a
+    later one."""
     batch = {"batch": [msg()]}
     assert [post(fresh, batch).status_code for _ in range(2)] == [200, 200]
     report, store = bronze_load(fresh.landing_dir, tmp_path)
-    assert report.rows_bronze == 2
-    assert store.read("bronze.segment_event")["message_id"].n_unique() == 1
+    assert (report.rows_bronze, report.rows_quarantined) == (1, 1)
+    assert report.quarantined_by_reason == {"duplicate_key": 1}
+    assert store.read("bronze.segment_event").height == 1
+    assert post(fresh, batch).status_code == 200  # a third copy, ingested by a later run
+    later, _ = bronze_load(fresh.landing_dir, tmp_path)
+    assert (later.rows_bronze, later.rows_quarantined) == (0, 1)
+    assert store.read("bronze.segment_event").height == 1
     assert pl.Series(sorted(report.files_loaded)).str.starts_with(f"events/{INTAKE_PREFIX}").all()

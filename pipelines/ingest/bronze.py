@@ -141,6 +141,8 @@ class _ContractRun:
     paths: list[Path]
     outcomes: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # rel → (q, manifest)
     bronze_versions: list[int] = field(default_factory=list)
+    seen: pl.DataFrame | None = None  # global-key contracts: keys ingested so far
+    serial: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _ingest_file(cr: _ContractRun, path: Path, *, store: DeltaStore, landing_root: Path, run_id: str,
@@ -158,8 +160,21 @@ def _ingest_file(cr: _ContractRun, path: Path, *, store: DeltaStore, landing_roo
                 cr.report.messages.append(f"{rel}: same content as already ingested {prior}; skipped")
     if prior is not None:
         return
+    if cr.contract.key_is_global:  # one file at a time, each seeing the keys of all before it
+        with cr.serial:
+            _conform_and_append(cr, path, rel, digest, store=store, run_id=run_id, now=now, lock=lock)
+    else:
+        _conform_and_append(cr, path, rel, digest, store=store, run_id=run_id, now=now, lock=lock)
+
+
+def _conform_and_append(cr: _ContractRun, path: Path, rel: str, digest: str, *, store: DeltaStore, run_id: str,
+                        now: dt.datetime, lock: threading.Lock) -> None:
+    if cr.contract.key_is_global and cr.seen is None:
+        keys = list(cr.contract.key)
+        cr.seen = (store.read(cr.report.table, columns=keys).drop_nulls(keys)
+                   .select(pl.struct(keys).hash().alias("__h"), *keys))
     conformance = FileConformance(path, cr.contract, source_file=rel, file_hash=digest, run_id=run_id,
-                                  ingested_at=now)
+                                  ingested_at=now, seen=cr.seen)
     version = None
     if conformance.rejected:
         for _ in conformance.bronze_batches():  # quarantines every row with the file's reason
@@ -169,6 +184,8 @@ def _ingest_file(cr: _ContractRun, path: Path, *, store: DeltaStore, landing_roo
             version = store.append_batches(cr.report.table, conformance.bronze_batches(), _schema(cr.contract))
         except UnparseableFileError as exc:
             conformance.fail(exc)
+    if cr.contract.key_is_global:
+        cr.seen = conformance.seen
     with lock:
         cr.outcomes[rel] = (conformance.quarantine(), conformance.manifest())
         if version is not None:

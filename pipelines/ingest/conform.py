@@ -78,8 +78,10 @@ class FileConformance:
     """
 
     def __init__(self, path: Path, contract: BronzeContract, *, source_file: str, file_hash: str, run_id: str,
-                 ingested_at: dt.datetime, batch_rows: int = DEFAULT_BATCH_ROWS) -> None:
+                 ingested_at: dt.datetime, batch_rows: int = DEFAULT_BATCH_ROWS,
+                 seen: pl.DataFrame | None = None) -> None:
         self.path, self.contract, self.ingested_at = path, contract, ingested_at
+        self.seen = seen  # keys already ingested (global-key contracts): later repeats are duplicates
         self.prov = {"source_system": contract.source, "source_file": source_file, "source_file_hash": file_hash,
                      "run_id": run_id, "contract": contract.name}
         self.rows_raw: int | None = 0
@@ -125,7 +127,7 @@ class FileConformance:
         """The good rows of each batch, typed by the contract, with provenance."""
         if self._file is None:
             return
-        seen: pl.DataFrame | None = None
+        seen = self.seen
         extras: set[str] = set(self.extras)
         for raw in self._file.batches():
             self.rows_raw = (self.rows_raw or 0) + raw.height
@@ -149,6 +151,7 @@ class FileConformance:
             self.rows_bronze += bronze.height
             yield bronze
         self.extras = sorted(extras)
+        self.seen = seen
 
     def quarantine(self) -> pl.DataFrame:
         return pl.concat(self._quarantine) if self._quarantine else QUARANTINE_SCHEMA.to_frame()
@@ -312,7 +315,7 @@ def _duplicates(typed: pl.DataFrame, contract: BronzeContract, failures: pl.Data
         __row=pl.col("source_row"),
         field=pl.lit(key_fields),
         reason=pl.lit("duplicate_key"),
-        detail=_text(f"{key_fields} repeats an earlier row of this file (",
+        detail=_text(f"{key_fields} repeats an earlier row{' (this file or one ingested before)' if contract.key_is_global else ' of this file'} (",
                      pl.concat_str([pl.col(k).cast(pl.String) for k in keys], separator=", "), ")"),
         stage=pl.lit(3, pl.Int32),
     ).cast(_FAILURE_SCHEMA)

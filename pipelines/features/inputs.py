@@ -3,6 +3,8 @@ Bombora surges and Salesforce opportunities, in the plain shapes :class:`Feature
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import polars as pl
 
 from pipelines.graph.stage import GRAPH_EDGES
@@ -12,8 +14,10 @@ from pipelines.storage.delta import DeltaStore
 
 from .pit import FeatureInputs
 
-__all__ = ["read_feature_inputs", "FEATURE_INPUT_TABLES"]
+__all__ = ["read_feature_inputs", "scope_of", "FEATURE_INPUT_TABLES"]
 
+OPPORTUNITY_COLUMNS = ["id", "account_id", "contact_id", "created_at", "close_date", "is_closed", "is_won",
+                       "is_deleted", "ingested_at", "source_file", "source_row"]
 FEATURE_INPUT_TABLES = (GRAPH_EDGES, PERSONS, PERSON_ACCOUNTS, ACCOUNTS, CROSSWALK, "bronze.salesforce_opportunity",
                         "bronze.salesforce_lead")
 
@@ -27,10 +31,34 @@ def _strip(col: str, prefix: str) -> pl.Expr:
     return pl.col(col).str.strip_prefix(prefix)
 
 
-def read_feature_inputs(store: DeltaStore) -> FeatureInputs:
-    """Everything :func:`pipelines.features.pit.person_features` needs, from silver and bronze."""
-    edges = store.read(GRAPH_EDGES, columns=["src", "dst", "edge_type", "occurred_at", "weight", "campaign_id",
-                                             "attrs"])
+def scope_of(store: DeltaStore, persons: Collection[str]) -> tuple[list[str], list[str]]:
+    """(persons and their account colleagues, their accounts): what features of ``persons`` depend on."""
+    mine = store.read(PERSONS, columns=["person_id", "account_id"], where={"person_id": persons})
+    accounts = mine["account_id"].drop_nulls().unique().to_list()
+    peers = store.read(PERSONS, columns=["person_id"], where={"account_id": accounts})["person_id"]
+    return sorted(set(persons) | set(peers.to_list())), accounts
+
+
+def read_feature_inputs(store: DeltaStore, *, persons: Collection[str] | None = None) -> FeatureInputs:
+    """Everything :func:`pipelines.features.pit.person_features` needs, from silver and bronze.
+
+    ``persons`` narrows every read to those persons, their account colleagues and their accounts (the
+    real-time path): features of ``persons`` computed from it equal those of a full read.
+    """
+    account_ids: list[str] | None = None
+    if persons is None:
+        def read(table: str, columns: list[str], **_: Collection[str]) -> pl.DataFrame:
+            return store.read(table, columns=columns)
+    else:
+        people, account_ids = scope_of(store, persons)
+        nodes = [f"person:{p}" for p in people] + [f"account:{a}" for a in account_ids]
+        values = {"person_id": people, "account_id": account_ids, "src": nodes}
+
+        def read(table: str, columns: list[str], **where: Collection[str]) -> pl.DataFrame:
+            return store.read(table, columns=columns, where={c: values[c] if v is None else v
+                                                             for c, v in where.items()})
+    edges = read(GRAPH_EDGES, ["src", "dst", "edge_type", "occurred_at", "weight", "campaign_id", "attrs"],
+                 src=None)
     engagements = edges.filter(pl.col("edge_type").is_in(["engaged_with", "clicked_ad"])).select(
         _strip("src", "person:").alias("person_id"), "occurred_at",
         pl.when(pl.col("edge_type") == "clicked_ad").then(pl.lit("ad_click"))
@@ -40,28 +68,30 @@ def read_feature_inputs(store: DeltaStore) -> FeatureInputs:
         _strip("src", "account:").alias("account_id"), pl.col("occurred_at").alias("week_start"),
         _strip("dst", "topic:").alias("topic"), pl.col("weight").alias("score"))
 
-    crosswalk = store.read(CROSSWALK, columns=["source", "record_id", "person_id"])
-    golden = store.read(PERSONS, columns=["person_id", "title", "first_seen"])
+    crosswalk = read(CROSSWALK, ["source", "record_id", "person_id"], person_id=None)
+    golden = read(PERSONS, ["person_id", "title", "first_seen"], person_id=None)
+    lead_ids = crosswalk.filter(pl.col("source") == "salesforce_lead")["record_id"].to_list()
     titles = normalize_person_records(golden.select(pl.lit("golden").alias("source"),
                                                     pl.col("person_id").alias("record_id"), "title"))
-    leads = _latest(store.read("bronze.salesforce_lead", columns=["id", "lead_source", "created_at", "ingested_at",
-                                                                  "source_file", "source_row"]), "id")
+    leads = _latest(read("bronze.salesforce_lead", ["id", "lead_source", "created_at", "ingested_at", "source_file",
+                                                    "source_row"], id=lead_ids), "id")
     lead_source = (leads.join(crosswalk.filter(pl.col("source") == "salesforce_lead"), left_on="id",
                               right_on="record_id")
                    .sort("created_at").group_by("person_id")
                    .agg(pl.col("lead_source").drop_nulls().first(),
                         pl.col("created_at").min().alias("lead_created_at")))
     persons = (golden.select("person_id", "first_seen", titles["title_norm"])
-               .join(store.read(PERSON_ACCOUNTS, columns=["person_id", "account_id"]), on="person_id", how="left")
+               .join(read(PERSON_ACCOUNTS, ["person_id", "account_id"], person_id=None), on="person_id", how="left")
                .join(lead_source, on="person_id", how="left"))
-    crm_created = _latest(store.read("bronze.salesforce_account", columns=[
-        "id", "created_at", "ingested_at", "source_file", "source_row"]), "id").select(
+    crm_created = _latest(read("bronze.salesforce_account", [
+        "id", "created_at", "ingested_at", "source_file", "source_row"], id=account_ids), "id").select(
         pl.col("id").alias("account_id"), pl.col("created_at").alias("crm_created_at"))
-    accounts = store.read(ACCOUNTS, columns=["account_id", "employees", "industry", "country_code"]).join(
+    accounts = read(ACCOUNTS, ["account_id", "employees", "industry", "country_code"], account_id=None).join(
         crm_created, on="account_id", how="left")
-    opps = _latest(store.read("bronze.salesforce_opportunity"), "id").filter(~pl.col("is_deleted").fill_null(False))
     contacts = crosswalk.filter(pl.col("source") == "salesforce_contact").select(
         pl.col("record_id").alias("contact_id"), "person_id")
+    opps = _latest(read("bronze.salesforce_opportunity", OPPORTUNITY_COLUMNS, account_id=None,
+                        contact_id=contacts["contact_id"].to_list()), "id").filter(~pl.col("is_deleted").fill_null(False))
     opportunities = opps.join(contacts, on="contact_id", how="left").select(
         pl.col("id").alias("opportunity_id"), "account_id", "person_id", "created_at",
         pl.col("close_date").cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), "is_closed", "is_won")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,13 +75,15 @@ def ingest_bronze(
     landing_root: Path,
     run_id: str,
     now: dt.datetime | None = None,
+    only: Collection[Path] | None = None,
 ) -> BronzeReport:
     """Load every landing file of ``contract`` not yet in the manifest into bronze and quarantine.
 
-    Re-running with no new files writes nothing. Returns a :class:`BronzeReport`.
+    ``only`` limits the run to those files (a micro-batch). Re-running with no new files writes nothing.
+    Returns a :class:`BronzeReport`.
     """
     return ingest_bronze_all([contract], store=store, landing_root=landing_root, run_id=run_id, now=now,
-                             workers=1)[contract.table]
+                             workers=1, only=only)[contract.table]
 
 
 def ingest_bronze_all(
@@ -92,6 +94,7 @@ def ingest_bronze_all(
     run_id: str,
     now: dt.datetime | None = None,
     workers: int = 2,
+    only: Collection[Path] | None = None,
 ) -> dict[str, BronzeReport]:
     """:func:`ingest_bronze` for several contracts, ``workers`` landing files at a time (threads).
 
@@ -109,7 +112,11 @@ def ingest_bronze_all(
         report.versions_before = {t: store.version(t) for t in (report.table, QUARANTINE, MANIFEST)}
         report.versions_after = dict(report.versions_before)  # replaced by the versions this run commits
         report.recovered_rows_deleted = _delete_leftovers(store, contract, report.table, set(known))
-        cr = _ContractRun(contract, report, landing_files(landing_root, contract))
+        paths = landing_files(landing_root, contract)
+        if only is not None:
+            wanted = {Path(p).resolve() for p in only}
+            paths = [p for p in paths if p.resolve() in wanted]
+        cr = _ContractRun(contract, report, paths)
         if cr.paths and store.table(report.table) is None:  # created up front: workers then only append
             cr.bronze_versions.append(store.append(report.table, _schema(contract).to_frame()))
         runs.append(cr)

@@ -17,6 +17,8 @@ from deltalake.exceptions import TableNotFoundError
 
 __all__ = ["DeltaStore", "TableRef"]
 
+_NARROW_MERGE_ROWS = 50_000
+
 
 @dataclass(frozen=True, slots=True)
 class TableRef:
@@ -121,7 +123,10 @@ class DeltaStore:
         """
         if self.table(table) is None:
             return self.append(table, frame)
-        current = self.read(table)
+        narrow = not full_state and frame.height <= _NARROW_MERGE_ROWS and frame.schema[keys[-1]] == pl.String
+        # a small upsert compares against the rows sharing its keys only (pushed into the scan), not the table
+        current = (self.read(table, where={keys[-1]: frame[keys[-1]].unique().to_list()}) if narrow
+                   else self.read(table))
         added = [c for c in frame.columns if c not in current.columns]
         if added:  # a newer schema adds columns: older rows get nulls there
             current = current.with_columns(pl.lit(None).cast(frame.schema[c]).alias(c) for c in added)
@@ -131,6 +136,8 @@ class DeltaStore:
         gone = current.join(frame.select(keys), on=list(keys), how="anti") if full_state else current.clear()
         if changed.height == 0 and gone.height == 0:
             return self.version(table)
+        if narrow and not added and changed.join(current.select(keys), on=list(keys), how="semi").height == 0:
+            return self.append(table, changed.select(current.columns))  # only new keys: no MERGE scan needed
         dt = self.table(table)
         assert dt is not None
         source = frame if full_state else changed
@@ -148,16 +155,26 @@ class DeltaStore:
                         schema_mode="overwrite", storage_options=self._options())
         return self.version(table)
 
-    def read(self, table: str, *, columns: Iterable[str] | None = None,
-             version: int | None = None) -> pl.DataFrame:
+    def read(self, table: str, *, columns: Iterable[str] | None = None, version: int | None = None,
+             where: Mapping[str, Iterable[str]] | None = None) -> pl.DataFrame:
+        """The table (or ``columns`` of it) at ``version``; ``where`` keeps rows whose column value is one of the
+        given values (several columns: any of them matches), pushed into the Parquet scan."""
         dt = self.table(table)
         if dt is None:
             msg = f"Delta table {table} does not exist yet at {self.uri(table)}; materialize it first"
             raise FileNotFoundError(msg)
         if version is not None:
             dt.load_as_version(version)
-        arrow = dt.to_pyarrow_table(columns=list(columns) if columns is not None else None)
-        return pl.from_arrow(arrow)  # type: ignore[return-value]
+        cols = list(columns) if columns is not None else None
+        if where is None:
+            return pl.from_arrow(dt.to_pyarrow_table(columns=cols))  # type: ignore[return-value]
+        import pyarrow.compute as pc
+
+        test = None
+        for column, values in where.items():
+            one = pc.field(column).isin(pa.array(list(values), type=pa.large_string()))
+            test = one if test is None else (test | one)
+        return pl.from_arrow(dt.to_pyarrow_dataset().to_table(columns=cols, filter=test))  # type: ignore[return-value]
 
     def read_or_empty(self, table: str, schema: pl.Schema, *, columns: Iterable[str] | None = None) -> pl.DataFrame:
         if self.table(table) is None:

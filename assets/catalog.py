@@ -6,8 +6,9 @@ import dagster as dg
 from assets.bronze import BRONZE_KEYS
 from assets.graph import graph_assets
 from assets.identity import identity_assets
-from assets.scoring import scoring_assets
 from assets.resources import Lakehouse
+from assets.routing import handoff_routing, sla_status
+from assets.scoring import scoring_assets
 from pipelines.graph import GRAPH_VIEWS
 from pipelines.graph.stage import GRAPH_EDGES
 from pipelines.storage.catalog import refresh_catalog
@@ -19,7 +20,8 @@ __all__ = ["analyst_catalog"]
     key=dg.AssetKey(["catalog", "analyst_catalog"]),
     group_name="catalog",
     kinds={"duckdb"},
-    deps=[*BRONZE_KEYS, *(k for a in [*identity_assets, *graph_assets, *scoring_assets] for k in a.keys)],
+    deps=[*BRONZE_KEYS, *(k for a in [*identity_assets, *graph_assets, *scoring_assets, handoff_routing,
+                                       sla_status] for k in a.keys)],
     description="DuckDB file with one view per Delta table (bronze, quarantine, silver, audit) under its layer as "
                 "schema; open it read-only from the duckdb CLI or Python while runs write.",
 )

@@ -10,6 +10,7 @@ from assets.graph import graph_assets
 from assets.identity import identity_assets
 from assets.quality import bronze_quality_checks
 from assets.resources import Lakehouse
+from assets.routing import DISPATCH_KEY, intake_sensor, realtime_job, routing_assets
 from assets.scoring import scoring_assets
 
 __all__ = ["defs", "build_definitions", "INGEST_JOB", "MAIN_JOB"]
@@ -24,8 +25,26 @@ ingest_job = dg.define_asset_job(
 )
 
 main_job = dg.define_asset_job(
-    MAIN_JOB, selection=dg.AssetSelection.all(),
-    description="Everything: landing to bronze, identity and accounts (silver), then the analysts' catalog.",
+    MAIN_JOB, selection=dg.AssetSelection.all() - dg.AssetSelection.groups("realtime", "crm"),
+    description="The batch graph: landing to bronze, identity and accounts, graph, scores, routing with briefs "
+                "and CRM tasks, SLA status, then the analysts' catalog (CRM dispatch is its own job).",
+)
+
+routing_job = dg.define_asset_job(
+    "routing_job", selection=dg.AssetSelection.groups("routing"),
+    description="Route every scored lead without an active handoff; briefs, outbox, SLA status and escalations.",
+)
+routing_schedule = dg.ScheduleDefinition(
+    name="routing_every_15_minutes", job=routing_job, cron_schedule="*/15 * * * *",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+)
+crm_dispatch_job = dg.define_asset_job(
+    "crm_dispatch_job", selection=dg.AssetSelection.assets(DISPATCH_KEY),
+    description="Upsert pending CRM tasks and owner updates to the configured endpoint.",
+)
+crm_dispatch_schedule = dg.ScheduleDefinition(
+    name="crm_dispatch_every_5_minutes", job=crm_dispatch_job, cron_schedule="*/5 * * * *",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
 )
 
 nightly_retrain_job = dg.define_asset_job(
@@ -48,10 +67,12 @@ ingest_schedule = dg.ScheduleDefinition(
 def build_definitions(lakehouse: Lakehouse) -> dg.Definitions:
     """The code location bound to ``lakehouse`` (tests bind temporary folders; production reads settings)."""
     return dg.Definitions(
-        assets=[*bronze_assets, *identity_assets, *graph_assets, *scoring_assets, analyst_catalog],
+        assets=[*bronze_assets, *identity_assets, *graph_assets, *scoring_assets, *routing_assets,
+                analyst_catalog],
         asset_checks=bronze_quality_checks,
-        jobs=[ingest_job, main_job, nightly_retrain_job],
-        schedules=[ingest_schedule, nightly_retrain],
+        jobs=[ingest_job, main_job, nightly_retrain_job, routing_job, crm_dispatch_job, realtime_job],
+        schedules=[ingest_schedule, nightly_retrain, routing_schedule, crm_dispatch_schedule],
+        sensors=[intake_sensor],
         resources={"lakehouse": lakehouse},
         executor=dg.in_process_executor,
     )

@@ -2,6 +2,7 @@
 
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
@@ -9,6 +10,9 @@ from handoff.settings import get_settings
 from pipelines.storage.delta import DeltaStore
 
 __all__ = ["Lakehouse"]
+
+if TYPE_CHECKING:
+    from pipelines.routing import Roster, RuleBook
 
 
 class Lakehouse(dg.ConfigurableResource):
@@ -18,6 +22,9 @@ class Lakehouse(dg.ConfigurableResource):
     lakehouse_root: str
     catalog_path: str
     models_root: str
+    rules_root: str = ""
+    roster_path: str = ""
+    crm_endpoint: str = "http://127.0.0.1:8765"
     ingest_workers: int = 2
 
     @classmethod
@@ -25,6 +32,7 @@ class Lakehouse(dg.ConfigurableResource):
         s = get_settings()
         return cls(landing_root=str(s.landing_dir), lakehouse_root=s.lakehouse_uri,
                    catalog_path=str(s.catalog_file), models_root=str(s.models_dir),
+                   rules_root=str(s.rules_dir), roster_path=str(s.roster_file), crm_endpoint=s.crm_endpoint,
                    ingest_workers=s.ingest_workers)
 
     @property
@@ -42,3 +50,14 @@ class Lakehouse(dg.ConfigurableResource):
     @property
     def catalog(self) -> Path:
         return Path(self.catalog_path)
+
+    def rule_book(self) -> "RuleBook":
+        from pipelines.routing import RuleBook
+
+        folder = Path(self.rules_root) if self.rules_root else Path(__file__).resolve().parents[1] / "rules" / "routing"
+        return RuleBook(folder, self.store)
+
+    def roster(self) -> "Roster":
+        from pipelines.routing import read_roster
+
+        return read_roster(Path(self.roster_path) if self.roster_path else self.landing / "roster" / "roster.yaml")

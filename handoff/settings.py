@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     catalog_path: Path | None = Field(default=None, description="the analysts' DuckDB catalog file")
     models_root: Path | None = Field(default=None, description="model registry files (XGBoost JSON + metadata)")
     crm_endpoint: str = Field(default="http://127.0.0.1:8765", description="Salesforce-compatible REST base URL")
+    rules_root: Path | None = Field(default=None, description="routing rules versions (v0001.yaml, ...)")
+    roster_path: Path | None = Field(default=None, description="RevOps' roster YAML")
     intake_address: str = Field(default="127.0.0.1:8088", description="host:port of the event intake service")
     ingest_workers: int = Field(default=2, ge=1, description="landing files ingested at a time (one per core)")
 
@@ -64,6 +66,18 @@ class Settings(BaseSettings):
         if not link.exists():
             link.symlink_to(config.resolve())
         return home.resolve()
+
+    @property
+    def rules_dir(self) -> Path:
+        """The home's ``rules/routing`` when it has one, else the versions shipped with handoff."""
+        if self.rules_root:
+            return self.rules_root
+        local = self.home / "rules" / "routing"
+        return local if local.is_dir() else Path(__file__).resolve().parents[1] / "rules" / "routing"
+
+    @property
+    def roster_file(self) -> Path:
+        return self.roster_path or self.landing_dir / "roster" / "roster.yaml"
 
     @property
     def models_dir(self) -> Path:

@@ -194,6 +194,19 @@ class ModelRegistry:
         return Decision(version=version, event=event, reason=reason, auc=auc, ece=ece, champion=current,
                         champion_auc=champ_auc, champion_ece=champ_ece)
 
+    def promote(self, version: str, *, reason: str) -> None:
+        """Make ``version`` champion by hand, bypassing the bar (recorded as a ``promoted`` event with ``reason``;
+        for a first model on a small dataset, or after a human review of the metrics)."""
+        self._require(version)
+        if not reason.strip():
+            msg = "a manual promotion needs a reason (it is recorded in the registry)"
+            raise ValueError(msg)
+        current = self.champion()
+        auc, ece = self._last_metrics(version)
+        champ_auc, champ_ece = self._last_metrics(current) if current else (None, None)
+        self._record(version, "promoted", f"manual: {reason}", auc=auc, ece=ece, champion=current,
+                     champion_auc=champ_auc, champion_ece=champ_ece)
+
     def rollback(self, version: str, *, reason: str | None = None) -> None:
         """Make the earlier registered ``version`` champion again; recorded as a ``rolled_back`` event."""
         self._require(version)

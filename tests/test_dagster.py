@@ -34,7 +34,9 @@ def test_code_location_loads_without_deprecation_warnings() -> None:
             " else None; from assets.definitions import defs; defs.resolve_all_job_defs();"
             "print(len(list(defs.resolve_asset_graph().get_all_asset_keys())))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    assert int(out.stdout.strip().splitlines()[-1]) == 15 + 6 + 2 + 1 + 1  # bronze, identity, graph, scores, catalog
+    # bronze, identity, graph, scores, routing (decisions, briefs, tasks, owner updates, SLA, real-time, dispatch),
+    # catalog
+    assert int(out.stdout.strip().splitlines()[-1]) == 15 + 6 + 2 + 1 + 7 + 1
 
 
 def test_job_records_lineage_and_a_rerun_changes_nothing(tmp_path: Path, vendor_landing: Path) -> None:
@@ -127,7 +129,7 @@ def test_ui_serves_the_code_location_without_warnings(tmp_path: Path) -> None:
             except OSError:
                 continue
         assert assets is not None, log.read_text()[-3000:]
-        assert len(assets) == 15 + 6 + 2 + 1 + 1  # bronze, identity, graph, scores, catalog
+        assert len(assets) == 15 + 6 + 2 + 1 + 7 + 1  # bronze, identity, graph, scores, routing, catalog
         text = log.read_text().lower()
         assert "deprecat" not in text and "superseded" not in text and "warning" not in text, text[-3000:]
     finally:
@@ -138,3 +140,25 @@ def test_ui_serves_the_code_location_without_warnings(tmp_path: Path) -> None:
             os.killpg(proc.pid, 9)
             raise
     assert proc.returncode is not None
+
+
+def test_intake_sensor_requests_one_run_per_new_batch_with_its_partition(tmp_path: Path) -> None:
+    from assets.routing import intake_sensor
+
+    events = tmp_path / "landing" / "events"
+    events.mkdir(parents=True)
+    for name in ("events_intake_20261123T100000000000_aaa", "events_intake_20261123T100001000000_bbb",
+                 "events_2026-11-22_0001"):  # the last is a batch export, not an intake batch
+        (events / f"{name}.jsonl").write_text("{}\n")
+    lakehouse = _lakehouse(tmp_path, tmp_path / "landing")
+    with dg.instance_for_test() as instance:
+        ctx = dg.build_sensor_context(instance=instance, resources={"lakehouse": lakehouse})
+        result = intake_sensor(ctx)
+        assert [r.run_key for r in result.run_requests] == [
+            "events_intake_20261123T100000000000_aaa", "events_intake_20261123T100001000000_bbb"]
+        assert [r.partition_key for r in result.run_requests] == [r.run_key for r in result.run_requests]
+        assert result.dynamic_partitions_requests[0].partition_keys == [r.run_key for r in result.run_requests]
+        assert result.cursor == "events_intake_20261123T100001000000_bbb"
+        later = dg.build_sensor_context(instance=instance, resources={"lakehouse": lakehouse},
+                                        cursor=result.cursor)
+        assert intake_sensor(later).run_requests == []  # nothing new after the cursor

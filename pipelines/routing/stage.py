@@ -175,6 +175,7 @@ def check_slas(store: DeltaStore, *, rules: RoutingRules, roster: Roster, now: d
     status = sla_status(current.rename({"sla_due_at": "due_at"}), contacts, now=now).with_columns(
         pl.col("seq").cast(pl.Int32).alias("escalations"))
     breached = status.filter((pl.col("status") == "breached") & pl.col("first_contact_at").is_null()
+                             & (pl.col("owner_kind") == "rep")
                              & (pl.col("escalations") < rules.escalation.max_escalations))
     if breached.height:
         managers = roster.reps.select(pl.col("rep_id").alias("owner_id"), "manager_id")

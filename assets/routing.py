@@ -1,0 +1,153 @@
+"""Routing, briefs, the CRM outbox and SLAs: the batch assets, the sensor-driven real-time asset, and dispatch.
+
+Both cadences call the same stage (:func:`pipelines.routing.stage.run_routing_stage`): the batch asset over every
+scored person, the real-time asset (one dynamic partition per intake batch) over the persons a batch touched.
+"""
+
+import datetime as dt
+
+import dagster as dg
+import polars as pl
+
+from assets.resources import Lakehouse
+from assets.scoring import LEAD_SCORES_KEY
+from pipelines.lineage import lineage_row, record_lineage
+from pipelines.routing import BRIEFS, DECISIONS, SLA_STATUS, check_slas, read_decisions, run_routing_stage
+
+__all__ = ["routing_assets", "intake_sensor", "realtime_job", "INTAKE_BATCHES", "REALTIME_KEY", "DISPATCH_KEY"]
+
+DECISIONS_KEY = dg.AssetKey(DECISIONS.split("."))
+BRIEFS_KEY = dg.AssetKey(BRIEFS.split("."))
+TASKS_KEY = dg.AssetKey(["outbox", "crm_tasks"])
+OWNER_UPDATES_KEY = dg.AssetKey(["outbox", "lead_owner_updates"])
+SLA_KEY = dg.AssetKey(SLA_STATUS.split("."))
+REALTIME_KEY = dg.AssetKey(["realtime", "intake_handoffs"])
+DISPATCH_KEY = dg.AssetKey(["outbox", "crm_deliveries"])
+INTAKE_BATCHES = dg.DynamicPartitionsDefinition(name="intake_batches")
+INTAKE_PREFIX = "events_intake_"
+
+
+def _capacity_check(store, roster, now: dt.datetime) -> tuple[bool, dict]:  # noqa: ANN001
+    """No rep got more decisions today (UTC) than their daily capacity."""
+    from pipelines.routing.decisions import assigned_today
+
+    used = assigned_today(read_decisions(store, ["owner_id", "owner_kind", "decided_at"]), now=now)
+    over = used.join(roster.reps.select("rep_id", "daily_capacity"), on="rep_id").filter(
+        pl.col("assigned") > pl.col("daily_capacity"))
+    return over.height == 0, {"reps_over_capacity": over.height, "reps_with_leads_today": used.height}
+
+
+@dg.multi_asset(
+    name="handoff_routing",
+    specs=[
+        dg.AssetSpec(DECISIONS_KEY, group_name="routing", deps=[LEAD_SCORES_KEY], kinds={"polars", "deltalake"},
+                     description="Append-only decision log: owner, rule and version, model version, every "
+                                 "candidate with the reason it was passed over, inputs snapshot, run id."),
+        dg.AssetSpec(BRIEFS_KEY, group_name="routing", deps=[DECISIONS_KEY], kinds={"jinja", "deltalake"},
+                     description="A Markdown and HTML brief per hot or warm handoff (who, why now, what was "
+                                 "considered, next step and content, SLA deadline)."),
+        dg.AssetSpec(TASKS_KEY, group_name="routing", deps=[BRIEFS_KEY], kinds={"salesforce", "deltalake"},
+                     description="One Salesforce Task per handoff keyed by external id = handoff_id, with its "
+                                 "delivery state."),
+        dg.AssetSpec(OWNER_UPDATES_KEY, group_name="routing", deps=[DECISIONS_KEY], kinds={"salesforce"},
+                     description="Lead owner updates for handoffs to a rep, keyed by handoff_id."),
+    ],
+    check_specs=[dg.AssetCheckSpec(
+        "capacity_respected", asset=DECISIONS_KEY, blocking=True,
+        description="No rep has been given more leads today than their daily capacity.")],
+    pool="lakehouse_writes",
+)
+def handoff_routing(context: dg.AssetExecutionContext, lakehouse: Lakehouse):
+    """Route every scored lead without an active handoff under the active rules version."""
+    started = dt.datetime.now(dt.UTC)
+    store = lakehouse.store
+    rules, roster = lakehouse.rule_book().active(), lakehouse.roster()
+    before = {t: store.version(t) for t in (DECISIONS, BRIEFS, "outbox.crm_tasks", "outbox.lead_owner_updates")}
+    report = run_routing_stage(store, rules=rules, roster=roster, now=started, run_id=context.run.run_id)
+    after = {t: store.version(t) for t in before}
+    if before != after:
+        record_lineage(store, lineage_row(
+            run_id=context.run.run_id, asset=DECISIONS_KEY.to_user_string(),
+            inputs={"gold.lead_scores": store.version("gold.lead_scores")},
+            outputs={t: (before[t], after[t]) for t in before}, rows_in=report.leads, rows_out=report.decisions,
+            rows_quarantined=0, started_at=started, finished_at=dt.datetime.now(dt.UTC),
+            details={"rule_version": rules.version, "by_rule": report.by_rule}))
+    common = {"rule_version": rules.version, "seconds": dg.MetadataValue.json(report.seconds)}
+    yield dg.MaterializeResult(asset_key=DECISIONS_KEY, metadata={
+        **common, "leads_considered": report.leads, "decisions_new": report.decisions,
+        "by_rule": dg.MetadataValue.json(report.by_rule), "by_tier": dg.MetadataValue.json(report.by_tier)})
+    yield dg.MaterializeResult(asset_key=BRIEFS_KEY, metadata={"briefs_rendered": report.briefs})
+    yield dg.MaterializeResult(asset_key=TASKS_KEY, metadata={"tasks_staged": report.tasks})
+    yield dg.MaterializeResult(asset_key=OWNER_UPDATES_KEY, metadata={})
+    ok, meta = _capacity_check(store, roster, started)
+    yield dg.AssetCheckResult(asset_key=DECISIONS_KEY, check_name="capacity_respected", passed=ok, metadata=meta)
+
+
+@dg.asset(key=SLA_KEY, group_name="routing", deps=[DECISIONS_KEY], kinds={"polars", "deltalake"},
+          description="SLA status per qualified handoff (met, pending, at risk, breached, escalated); a breach "
+                      "without first contact escalates to the owner's manager as a new decision.",
+          pool="lakehouse_writes")
+def sla_status(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:
+    store = lakehouse.store
+    status = check_slas(store, rules=lakehouse.rule_book().active(), roster=lakehouse.roster(),
+                        now=dt.datetime.now(dt.UTC), run_id=context.run.run_id)
+    return dg.MaterializeResult(metadata={"by_status": dg.MetadataValue.json(
+        dict(status.group_by("status").len().sort("status").iter_rows()))})
+
+
+@dg.asset(key=REALTIME_KEY, group_name="realtime", partitions_def=INTAKE_BATCHES, kinds={"polars", "deltalake"},
+          description="One intake batch (a partition) taken from landing to briefs and CRM tasks: bronze, "
+                      "identity, graph, features and scores for the persons it touched, then routing.",
+          pool="realtime")
+def intake_handoffs(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:
+    from pipelines.realtime import route_event_batch
+
+    batch = context.partition_key
+    path = lakehouse.landing / "events" / f"{batch}.jsonl"
+    if not path.exists():
+        msg = f"intake batch file {path} is missing: the landing zone is append-only, restore it from backup"
+        raise FileNotFoundError(msg)
+    report = route_event_batch(lakehouse.store, batch_file=path, landing_root=lakehouse.landing,
+                               rules=lakehouse.rule_book().active(), roster=lakehouse.roster(),
+                               models_root=lakehouse.models, now=dt.datetime.now(dt.UTC), run_id=context.run.run_id)
+    routing = report.routing
+    return dg.MaterializeResult(metadata={
+        "events_new": report.events_new, "events_duplicate": report.events_duplicate,
+        "events_quarantined": report.events_quarantined, "events_unattributed": report.events_unattributed,
+        "persons": report.persons, "persons_new": report.persons_new, "scored": report.scored,
+        "decisions_new": routing.decisions if routing else 0, "briefs": routing.briefs if routing else 0,
+        "seconds": dg.MetadataValue.json({**report.seconds, **(routing.seconds if routing else {})})})
+
+
+realtime_job = dg.define_asset_job(
+    "realtime_job", selection=[REALTIME_KEY],
+    description="One intake batch from landing to briefs and CRM tasks (launched by intake_sensor).")
+
+
+@dg.sensor(job=realtime_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Each new intake batch file in landing/events becomes a partition and one run of "
+                       "realtime/intake_handoffs (run_key = batch id); the cursor is the last batch seen.")
+def intake_sensor(context: dg.SensorEvaluationContext, lakehouse: Lakehouse) -> dg.SensorResult:
+    folder = lakehouse.landing / "events"
+    cursor = context.cursor or ""
+    names = sorted(p.stem for p in folder.glob(f"{INTAKE_PREFIX}*.jsonl")) if folder.is_dir() else []
+    fresh = [n for n in names if n > cursor]
+    if not fresh:
+        return dg.SensorResult(skip_reason=f"no intake batch after {cursor or 'the start'}")
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=n, partition_key=n) for n in fresh],
+        dynamic_partitions_requests=[INTAKE_BATCHES.build_add_request(fresh)],
+        cursor=fresh[-1])
+
+
+@dg.asset(key=DISPATCH_KEY, group_name="crm", deps=[TASKS_KEY, OWNER_UPDATES_KEY, SLA_KEY], kinds={"salesforce"},
+          description="Upsert pending tasks and owner updates to the CRM by external id (retries with backoff, "
+                      "then dead letter). Dispatching twice never makes a second task.")
+def crm_deliveries(lakehouse: Lakehouse) -> dg.MaterializeResult:
+    from pipelines.outbox import dispatch
+
+    report = dispatch(lakehouse.store, endpoint=lakehouse.crm_endpoint)
+    return dg.MaterializeResult(metadata={k: v for k, v in vars(report).items() if isinstance(v, int | float)})
+
+
+routing_assets: list[dg.AssetsDefinition] = [handoff_routing, sla_status, intake_handoffs, crm_deliveries]

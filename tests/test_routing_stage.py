@@ -1,0 +1,164 @@
+"""The routing stage on a small generated world: one decision, brief and task per hot or warm lead, re-runs that
+add nothing, SLA escalation, the real-time path from an intake batch, and dispatch to the CRM stub over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from contracts.registry import BRONZE_CONTRACTS
+from handoff.crm_stub import running_crm_stub
+from handoff.world import generate_world
+from models import train
+from pipelines.features.inputs import read_feature_inputs
+from pipelines.graph.stage import run_graph_stage
+from pipelines.identity.stage import CROSSWALK, PERSON_RECORDS, run_identity_stage
+from pipelines.ingest.bronze import ingest_bronze_all
+from pipelines.outbox import CRM_TASKS, dispatch
+from pipelines.realtime import route_event_batch
+from pipelines.routing import (BRIEFS, DECISIONS, RuleBook, check_slas, read_decisions, read_roster,
+                               run_routing_stage)
+from pipelines.scoring import LEAD_SCORES, registry_for, score_leads, split_holdout, training_frame
+from pipelines.storage.delta import DeltaStore
+
+SCORED_AT = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
+NOW = dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC)  # a Monday: most reps are at work somewhere
+RULES_DIR = Path(__file__).resolve().parents[1] / "rules" / "routing"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DeltaStore]:
+    root = tmp_path_factory.mktemp("routing")
+    generate_world(root, persons=3_000, seed=9)
+    lake = DeltaStore(str(root / "lake"))
+    ingest_bronze_all(BRONZE_CONTRACTS, store=lake, landing_root=root / "landing", run_id="t")
+    run_identity_stage(lake, run_id="t", threads=2)
+    run_graph_stage(lake)
+    inputs = read_feature_inputs(lake)
+    fit_rows, _ = split_holdout(training_frame(inputs))
+    model = train(fit_rows, label="converted", time_column="as_of", id_columns=["person_id"])
+    registry = registry_for(lake, root / "models")
+    version = registry.register(model, training_data_versions={})
+    registry.promote(version, reason="test world too small for the ECE bar")
+    lake.merge(LEAD_SCORES, score_leads(inputs, model, version=version, as_of=SCORED_AT), keys=["person_id"])
+    return root, lake
+
+
+def _run(root: Path, lake: DeltaStore, run_id: str, now: dt.datetime = NOW):
+    book = RuleBook(RULES_DIR, lake)
+    return run_routing_stage(lake, rules=book.active(), roster=read_roster(root / "landing/roster/roster.yaml"),
+                             now=now, run_id=run_id)
+
+
+def test_every_hot_or_warm_lead_gets_one_decision_brief_and_task_and_reruns_add_nothing(world) -> None:
+    root, lake = world
+    report = _run(root, lake, "r1")
+    scores = lake.read(LEAD_SCORES)
+    qualified = scores.filter(pl.col("probability") >= 0.4)["person_id"]
+    log = read_decisions(lake)
+    assert report.decisions == log.height == scores.height  # nurture leads are logged (to the nurture queue) too
+    q = log.filter(pl.col("trigger").str.starts_with("qualified:"))
+    assert sorted(q["person_id"]) == sorted(qualified) and q["handoff_id"].n_unique() == q.height
+    assert set(q["tier"]) <= {"hot", "warm"} and (log.filter(pl.col("tier") == "nurture")["owner_id"] == "nurture").all()
+    briefs, tasks = lake.read(BRIEFS), lake.read(CRM_TASKS)
+    assert sorted(briefs["handoff_id"]) == sorted(q["handoff_id"]) == sorted(tasks["external_id"])
+    assert (q["rule_version"] == "v0001").all() and q["model_version"].is_not_null().all()
+    assert q["run_id"].unique().to_list() == ["r1"] and q["inputs_hash"].is_not_null().all()
+    assert q.filter(pl.col("owner_kind") == "rep")["sla_due_at"].is_not_null().all()
+    versions = {t: lake.version(t) for t in (DECISIONS, BRIEFS, CRM_TASKS)}
+    again = _run(root, lake, "r2", NOW + dt.timedelta(minutes=5))
+    assert (again.decisions, again.briefs, again.tasks) == (0, 0, 0)
+    assert {t: lake.version(t) for t in versions} == versions
+
+
+def test_a_crash_between_decisions_and_briefs_converges(world) -> None:
+    root, lake = world
+    _run(root, lake, "r1")
+    dt_ = lake.table(BRIEFS)
+    one = lake.read(BRIEFS)["handoff_id"][0]
+    dt_.delete(f"handoff_id = '{one}'")  # as if the run died after logging that decision
+    report = _run(root, lake, "r3", NOW + dt.timedelta(minutes=10))
+    assert (report.decisions, report.briefs) == (0, 1)
+    assert one in lake.read(BRIEFS)["handoff_id"].to_list()
+
+
+def test_sla_breach_escalates_to_the_manager_as_a_new_decision_of_the_same_handoff(world) -> None:
+    root, lake = world
+    _run(root, lake, "r1")
+    roster = read_roster(root / "landing/roster/roster.yaml")
+    rules = RuleBook(RULES_DIR, lake).active()
+    status = check_slas(lake, rules=rules, roster=roster, now=NOW + dt.timedelta(days=7), run_id="s1")
+    escalated = status.filter(pl.col("status") == "escalated")
+    assert escalated.height > 0 and (escalated["escalations"] == 1).all()
+    log = read_decisions(lake)
+    esc = log.filter(pl.col("kind") == "escalation")
+    assert esc.height == escalated.height and esc["reason"].str.starts_with("SLA breached: no Email or Call").all()
+    managers = set(roster.reps["manager_id"].drop_nulls())
+    assert set(esc["owner_id"]) <= managers | {rules.queues.fallback}
+    tasks = lake.read(CRM_TASKS).join(esc.select(pl.col("handoff_id").alias("external_id"), "owner_id"),
+                                      on="external_id")
+    assert (tasks["owner_id"] == tasks["owner_id_right"]).all()  # the same task, reassigned
+    again = check_slas(lake, rules=rules, roster=roster, now=NOW + dt.timedelta(days=7), run_id="s2")
+    assert read_decisions(lake).filter(pl.col("kind") == "escalation").height == esc.height  # not twice
+    assert again.height == status.height
+
+
+def _event(kind: str, mid: str, **kw: object) -> dict:
+    base = {"type": kind, "messageId": mid, "timestamp": "2026-11-23T15:59:00.000+00:00", "anonymousId": None,
+            "userId": None, "context": {"ip": "192.0.2.1"}}
+    return {**base, **kw}
+
+
+def test_an_intake_batch_routes_the_persons_it_touches_and_a_replay_adds_nothing(world) -> None:
+    root, lake = world
+    landing = root / "landing"
+    known = lake.read(PERSON_RECORDS).filter(pl.col("email_norm").is_not_null() & ~pl.col("email_is_free"))
+    known_email, known_person = known.select("email_norm", "person_id").row(0)
+    events = [
+        _event("identify", "rt-1", userId="rt-user-1", traits={"email": "new.person@brandnew-co.example",
+                                                              "firstName": "Nia", "lastName": "Okafor",
+                                                              "company": "Brandnew Co", "country": "US"}),
+        _event("track", "rt-2", userId="rt-user-1", event="Demo Requested",
+               properties={"form_name": "Demo Request", "url": "https://www.handoffhq.example/demo"}),
+        _event("identify", "rt-3", anonymousId="rt-anon-2", traits={"email": known_email}),
+        _event("track", "rt-4", anonymousId="rt-anon-2", event="Pricing Page Viewed",
+               properties={"url": "https://www.handoffhq.example/pricing"}),
+        _event("track", "rt-5", anonymousId="never-identified", event="Page Viewed",
+               properties={"url": "https://www.handoffhq.example/"}),
+    ]
+    batch = landing / "events" / "events_intake_20261123T155900000000_aaaaaaaaaaaa.jsonl"
+    batch.write_text("".join(json.dumps(e) + "\n" for e in events))
+    rules, roster = RuleBook(RULES_DIR, lake).active(), read_roster(landing / "roster/roster.yaml")
+    report = route_event_batch(lake, batch_file=batch, landing_root=landing, rules=rules, roster=roster,
+                               models_root=root / "models", now=NOW, run_id="rt1")
+    assert (report.events_new, report.events_duplicate, report.events_unattributed) == (5, 0, 1)
+    xw = lake.read(CROSSWALK).filter(pl.col("record_id").str.starts_with("rt-"))
+    people = dict(xw.select("record_id", "person_id").iter_rows())
+    assert people["rt-3"] == known_person and people["rt-1"] == people["rt-2"] != known_person
+    assert report.persons == 2 and report.persons_new == 1 and report.scored == 2
+    scored = lake.read(LEAD_SCORES).filter(pl.col("person_id") == people["rt-1"])
+    assert scored.height == 1 and scored["as_of"][0] == NOW
+    assert people["rt-1"] in read_decisions(lake)["person_id"].to_list()
+    versions = {t: lake.version(t) for t in (DECISIONS, BRIEFS, CRM_TASKS, LEAD_SCORES)}
+    replay = batch.with_name("events_intake_20261123T160000000000_bbbbbbbbbbbb.jsonl")
+    # an SDK retry: the same messageIds in a new batch (sent again, so not byte-identical)
+    replay.write_text("".join(json.dumps({**e, "sentAt": "2026-11-23T16:00:00.000Z"}) + "\n" for e in events))
+    again = route_event_batch(lake, batch_file=replay, landing_root=landing, rules=rules, roster=roster,
+                              models_root=root / "models", now=NOW + dt.timedelta(seconds=30), run_id="rt2")
+    assert (again.events_new, again.events_duplicate) == (0, 5)
+    assert {t: lake.version(t) for t in versions} == versions
+
+
+def test_dispatch_upserts_one_crm_task_per_handoff_twice_is_harmless(world) -> None:
+    root, lake = world
+    _run(root, lake, "r1")
+    tasks = lake.read(CRM_TASKS)
+    with running_crm_stub() as stub:
+        first = dispatch(lake, endpoint=stub.url, backoff_seconds=0.01)
+        second = dispatch(lake, endpoint=stub.url, backoff_seconds=0.01)
+        assert len(stub.tasks) == tasks.height
+    assert first.created == tasks.height and second.sent == 0

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from handoff.cli_routing import crm_app, intake_app, print_routing, rules_app
 from handoff.settings import get_settings
 
 if TYPE_CHECKING:
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
 app = typer.Typer(help="handoff: marketing's leads to sales, fast, explained, governed.", no_args_is_help=True)
 world_app = typer.Typer(help="Synthetic sample worlds in the vendors' export formats.", no_args_is_help=True)
 app.add_typer(world_app, name="world")
+app.add_typer(rules_app, name="rules")
+app.add_typer(crm_app, name="crm")
+app.add_typer(intake_app, name="intake")
 console = Console()
 
 DEFAULT_PERSONS = 100_000  # enough for a scoring holdout that can pass the calibration bar
@@ -91,7 +95,9 @@ def summary() -> None:
     loaded = s.files.height - rejected.height
     console.print(f"files: {loaded} loaded, {rejected.height} rejected; raw rows = bronze + quarantined per file: "
                   f"{'[green]yes[/green]' if s.balanced else '[red]NO[/red]'}")
-    _print_lead_scores(DeltaStore(get_settings().lakehouse_uri))
+    store = DeltaStore(get_settings().lakehouse_uri)
+    _print_lead_scores(store)
+    print_routing(store)
 
 
 def _print_lead_scores(store: DeltaStore) -> None:

@@ -221,34 +221,48 @@ def _route(run: _Run, leads: pl.DataFrame, *, consume: bool) -> pl.DataFrame:
     pool = pool.join(full, on="rep_id", how="left").with_columns(
         pl.coalesce("_static", pl.when(pl.col("_full")).then(pl.lit("at daily capacity")),
                     pl.lit("eligible; another rep was next in rotation")).alias("_static"))
-    lists = pool.group_by("_key").agg(pl.struct(pl.col("rep_id").alias("candidate_id"), "name",
-                                                pl.col("_static").alias("reason")).alias("_pool"))
-    chosen = pl.concat(decided)
-    out = (leads.select("person_id", "country_code", "region", "segment", "language", "product")
-           .join(todo.select("person_id", "_key"), on="person_id", how="left")
-           .join(chosen, on="person_id", how="left").join(lists, on="_key", how="left")
-           .join(pl.concat(passed).group_by("person_id").agg(pl.col("candidate").alias("_owners")),
-                 on="person_id", how="left"))
-    pool_list = pl.col("_pool").fill_null(pl.lit([], dtype=pl.List(CANDIDATE)))
-    in_pool = pl.col("rule_id").is_null() | (pl.col("rule_id") == "territory_segment")
     where = (pl.lit("territory_segment: ") + pl.col("country_code").fill_null("?")
              + pl.when(pl.col("region").is_not_null()).then(pl.lit("/") + pl.col("region")).otherwise(pl.lit(""))
              + pl.lit(" × ") + pl.col("segment") + pl.lit(", language ") + pl.col("language")
              + pl.when(pl.col("product").is_not_null()).then(pl.lit(", product ") + pl.col("product"))
-             .otherwise(pl.lit("")) + pl.lit(" (") + pool_list.list.len().cast(pl.String) + pl.lit(" reps)"))
+             .otherwise(pl.lit("")) + pl.lit(" (") + pl.col("_n").cast(pl.String) + pl.lit(" reps)"))
+    lists = (pool.group_by("_key").agg(pl.struct(pl.col("rep_id").alias("candidate_id"), "name",
+                                                  pl.col("_static").alias("reason")).alias("_pool"))
+             .with_columns(pl.col("_pool").list.len().alias("_n")))
+    lists = keys.join(lists, on="_key", how="left").with_columns(  # one path line per key, not per lead
+        pl.col("_pool").fill_null(pl.lit([], dtype=pl.List(CANDIDATE))), pl.col("_n").fill_null(0)).select(
+        "_key", "_pool", where.alias("_where"))
+    chosen = pl.concat(decided)
+    owned = pl.concat(passed).group_by("person_id").agg(pl.col("candidate").alias("_owners"))
+    out = (leads.select("person_id").join(todo.select("person_id", "_key"), on="person_id", how="left")
+           .join(chosen, on="person_id", how="left").join(lists, on="_key", how="left")
+           .join(owned, on="person_id", how="left"))
+    in_pool = pl.col("rule_id").is_null() | (pl.col("rule_id") == "territory_segment")
     owners = pl.col("_owners").fill_null(pl.lit([], dtype=pl.List(CANDIDATE)))
+    no_owner = pl.col("_owners").is_null()
     out = out.with_columns(
         pl.col("rule_id").fill_null("fallback"),
-        pl.concat_list(owners, pl.when(in_pool).then(pool_list).otherwise(pl.lit([], dtype=pl.List(CANDIDATE))))
-        .alias("candidates"),
-        pl.concat_list(owners.list.eval(pl.element().struct.field("reason")),
-                       pl.when(in_pool).then(pl.concat_list(where))
-                       .otherwise(pl.lit([], dtype=pl.List(pl.String)))).alias("rule_path"))
+        pl.when(no_owner & in_pool).then(pl.col("_pool"))  # most leads: the key's list as it is
+        .otherwise(pl.concat_list(owners, pl.when(in_pool).then(pl.col("_pool"))
+                                  .otherwise(pl.lit([], dtype=pl.List(CANDIDATE))))).alias("candidates"),
+        pl.when(no_owner & in_pool).then(pl.concat_list("_where"))
+        .otherwise(pl.concat_list(owners.list.eval(pl.element().struct.field("reason")),
+                                  pl.when(in_pool).then(pl.concat_list("_where"))
+                                  .otherwise(pl.lit([], dtype=pl.List(pl.String))))).alias("rule_path"))
     return _mark_chosen(out.select("person_id", "rule_id", "rep_id", "candidates", "rule_path"))
 
 
 def _mark_chosen(frame: pl.DataFrame) -> pl.DataFrame:
-    """The chosen rep's entry in ``candidates`` says "chosen" (the pool list carries the static reasons)."""
+    """The chosen rep's entry in ``candidates`` says "chosen" (the pool list carries the static reasons).
+
+    Only rows routed to a rep are touched (at scale most leads go to a queue, whose lists stay as they are).
+    """
+    mine = frame.filter(pl.col("rep_id").is_not_null())
+    return pl.concat([frame.filter(pl.col("rep_id").is_null()), _marked(mine).select(frame.columns)]) \
+        if mine.height else frame
+
+
+def _marked(frame: pl.DataFrame) -> pl.DataFrame:
     flat = (frame.select("person_id", "rep_id", "candidates").explode("candidates")
             .filter(pl.col("candidates").is_not_null()).unnest("candidates"))
     flat = flat.with_columns(pl.when(pl.col("candidate_id") == pl.col("rep_id")).then(pl.lit("chosen"))
@@ -290,9 +304,9 @@ def route_leads(leads: pl.DataFrame, reps: pl.DataFrame, rules: RoutingRules, *,
         pl.col("country_code").str.to_uppercase().replace_strict(rules.languages, default="en",
                                                                  return_dtype=pl.String).alias("language"),
         pl.col("needs_review").fill_null(False))
-    frame = frame.with_columns((pl.col("tier") == "hot").alias("is_hot")).with_columns(
-        pl.struct((pl.col("tier") == "hot").not_(), -pl.col("probability"), pl.col("person_id"))
-        .rank("ordinal").alias(_RANK))
+    frame = (frame.with_columns((pl.col("tier") == "hot").alias("is_hot"))  # priority: hot, then probability
+             .sort(["is_hot", "probability", "person_id"], descending=[True, True, False], nulls_last=True)
+             .with_row_index(_RANK, offset=1))
     review = rules.review
     to_review = ((pl.col("needs_review") & pl.lit(review.low_confidence))
                  | (pl.col("segment").is_in(review.high_impact_segments)

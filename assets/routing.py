@@ -6,6 +6,8 @@ scored person, the real-time asset (one dynamic partition per intake batch) over
 
 import datetime as dt
 
+from pathlib import Path
+
 import dagster as dg
 import polars as pl
 
@@ -14,7 +16,7 @@ from assets.scoring import LEAD_SCORES_KEY
 from pipelines.lineage import lineage_row, record_lineage
 from pipelines.routing import BRIEFS, DECISIONS, SLA_STATUS, check_slas, read_decisions, run_routing_stage
 
-__all__ = ["routing_assets", "intake_sensor", "realtime_job", "INTAKE_BATCHES", "REALTIME_KEY", "DISPATCH_KEY"]
+__all__ = ["routing_assets", "intake_sensor", "batch_files", "realtime_job", "INTAKE_BATCHES", "REALTIME_KEY", "DISPATCH_KEY"]
 
 DECISIONS_KEY = dg.AssetKey(DECISIONS.split("."))
 BRIEFS_KEY = dg.AssetKey(BRIEFS.split("."))
@@ -25,6 +27,8 @@ REALTIME_KEY = dg.AssetKey(["realtime", "intake_handoffs"])
 DISPATCH_KEY = dg.AssetKey(["outbox", "crm_deliveries"])
 INTAKE_BATCHES = dg.DynamicPartitionsDefinition(name="intake_batches")
 INTAKE_PREFIX = "events_intake_"
+BATCH_SEPARATOR = "~"
+MAX_FILES_PER_BATCH = 200
 
 
 def _capacity_check(store, roster, now: dt.datetime) -> tuple[bool, dict]:  # noqa: ANN001
@@ -108,12 +112,8 @@ def sla_status(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.Ma
 def intake_handoffs(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:
     from pipelines.realtime import route_event_batch
 
-    batch = context.partition_key
-    path = lakehouse.landing / "events" / f"{batch}.jsonl"
-    if not path.exists():
-        msg = f"intake batch file {path} is missing: the landing zone is append-only, restore it from backup"
-        raise FileNotFoundError(msg)
-    report = route_event_batch(lakehouse.store, batch_file=path, landing_root=lakehouse.landing,
+    files = batch_files(lakehouse.landing / "events", context.partition_key)
+    report = route_event_batch(lakehouse.store, batch_files=files, landing_root=lakehouse.landing,
                                rules=lakehouse.rule_book().active(), roster=lakehouse.roster(),
                                models_root=lakehouse.models, now=dt.datetime.now(dt.UTC), run_id=context.run.run_id)
     routing = report.routing
@@ -130,9 +130,22 @@ realtime_job = dg.define_asset_job(
     description="One intake batch from landing to briefs and CRM tasks (launched by intake_sensor).")
 
 
+def batch_files(folder: Path, batch: str) -> list[Path]:
+    """The intake files of micro-batch ``batch`` (``first~last`` file stems, or one stem), in arrival order."""
+    first, _, last = batch.partition(BATCH_SEPARATOR)
+    last = last or first
+    files = [p for p in sorted(folder.glob(f"{INTAKE_PREFIX}*.jsonl")) if first <= p.stem <= last]
+    if not files or files[0].stem != first or files[-1].stem != last:
+        msg = (f"intake batch {batch}: its files are missing from {folder} (the landing zone is append-only: "
+               "restore them from backup, then re-run the partition)")
+        raise FileNotFoundError(msg)
+    return files
+
+
 @dg.sensor(job=realtime_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Each new intake batch file in landing/events becomes a partition and one run of "
-                       "realtime/intake_handoffs (run_key = batch id); the cursor is the last batch seen.")
+           description="The intake files that arrived since the cursor become one micro-batch: a partition and "
+                       "one run of realtime/intake_handoffs (run_key = batch id = first~last file). Under load "
+                       "batches grow instead of queueing runs; at most MAX_FILES_PER_BATCH files each.")
 def intake_sensor(context: dg.SensorEvaluationContext, lakehouse: Lakehouse) -> dg.SensorResult:
     folder = lakehouse.landing / "events"
     cursor = context.cursor or ""
@@ -140,9 +153,11 @@ def intake_sensor(context: dg.SensorEvaluationContext, lakehouse: Lakehouse) -> 
     fresh = [n for n in names if n > cursor]
     if not fresh:
         return dg.SensorResult(skip_reason=f"no intake batch after {cursor or 'the start'}")
+    chunks = [fresh[i:i + MAX_FILES_PER_BATCH] for i in range(0, len(fresh), MAX_FILES_PER_BATCH)]
+    batches = [c[0] if len(c) == 1 else f"{c[0]}{BATCH_SEPARATOR}{c[-1]}" for c in chunks]
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=n, partition_key=n) for n in fresh],
-        dynamic_partitions_requests=[INTAKE_BATCHES.build_add_request(fresh)],
+        run_requests=[dg.RunRequest(run_key=b, partition_key=b) for b in batches],
+        dynamic_partitions_requests=[INTAKE_BATCHES.build_add_request(batches)],
         cursor=fresh[-1])
 
 

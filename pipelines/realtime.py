@@ -133,13 +133,13 @@ def _event_persons(new: pl.DataFrame, crosswalk: pl.DataFrame, store: DeltaStore
     return pl.concat([direct, attributed])
 
 
-def route_event_batch(store: DeltaStore, *, batch_file: Path, landing_root: Path, rules: RoutingRules,
+def route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_root: Path, rules: RoutingRules,
                       roster: Roster, models_root: str | Path, now: dt.datetime, run_id: str) -> RealtimeReport:
-    """Take one intake batch file from landing to routed handoffs (module docstring)."""
-    report = RealtimeReport(batch=batch_file.stem)
+    """Take one micro-batch (intake files, in arrival order) from landing to routed handoffs (module docstring)."""
+    report = RealtimeReport(batch=batch_files[0].stem if batch_files else "")
     t = time.perf_counter()
     bronze = ingest_bronze(EVENTS, store=store, landing_root=landing_root, run_id=run_id, now=now,
-                           only=[batch_file])
+                           only=batch_files)
     report.events_new = bronze.rows_bronze
     report.events_duplicate = bronze.quarantined_by_reason.get("duplicate_key", 0)
     report.events_quarantined = bronze.rows_quarantined - report.events_duplicate
@@ -147,8 +147,8 @@ def route_event_batch(store: DeltaStore, *, batch_file: Path, landing_root: Path
     if not bronze.rows_bronze:
         return report
     t = time.perf_counter()
-    rel = batch_file.resolve().relative_to(landing_root.resolve()).as_posix()
-    new = store.read(f"bronze.{EVENTS.table}", where={"source_file": [rel]})
+    rels = [f.resolve().relative_to(landing_root.resolve()).as_posix() for f in batch_files]
+    new = store.read(f"bronze.{EVENTS.table}", where={"source_file": rels})
     crosswalk, records = match_event_persons(store, person_records({"segment_event": new}), now=now)
     report.persons_new = int(crosswalk.filter(pl.col("link_method") == "none")["person_id"].n_unique())
     store.merge(CROSSWALK, crosswalk, keys=["source", "record_id"])

@@ -142,8 +142,8 @@ def test_ui_serves_the_code_location_without_warnings(tmp_path: Path) -> None:
     assert proc.returncode is not None
 
 
-def test_intake_sensor_requests_one_run_per_new_batch_with_its_partition(tmp_path: Path) -> None:
-    from assets.routing import intake_sensor
+def test_intake_sensor_makes_the_files_since_its_cursor_one_micro_batch_run(tmp_path: Path) -> None:
+    from assets.routing import batch_files, intake_sensor
 
     events = tmp_path / "landing" / "events"
     events.mkdir(parents=True)
@@ -154,11 +154,12 @@ def test_intake_sensor_requests_one_run_per_new_batch_with_its_partition(tmp_pat
     with dg.instance_for_test() as instance:
         ctx = dg.build_sensor_context(instance=instance, resources={"lakehouse": lakehouse})
         result = intake_sensor(ctx)
-        assert [r.run_key for r in result.run_requests] == [
-            "events_intake_20261123T100000000000_aaa", "events_intake_20261123T100001000000_bbb"]
-        assert [r.partition_key for r in result.run_requests] == [r.run_key for r in result.run_requests]
-        assert result.dynamic_partitions_requests[0].partition_keys == [r.run_key for r in result.run_requests]
+        batch = "events_intake_20261123T100000000000_aaa~events_intake_20261123T100001000000_bbb"
+        assert [(r.run_key, r.partition_key) for r in result.run_requests] == [(batch, batch)]
+        assert result.dynamic_partitions_requests[0].partition_keys == [batch]
         assert result.cursor == "events_intake_20261123T100001000000_bbb"
+        assert [p.name for p in batch_files(events, batch)] == [
+            "events_intake_20261123T100000000000_aaa.jsonl", "events_intake_20261123T100001000000_bbb.jsonl"]
         later = dg.build_sensor_context(instance=instance, resources={"lakehouse": lakehouse},
                                         cursor=result.cursor)
         assert intake_sensor(later).run_requests == []  # nothing new after the cursor

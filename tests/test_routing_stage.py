@@ -133,7 +133,7 @@ def test_an_intake_batch_routes_the_persons_it_touches_and_a_replay_adds_nothing
     batch = landing / "events" / "events_intake_20261123T155900000000_aaaaaaaaaaaa.jsonl"
     batch.write_text("".join(json.dumps(e) + "\n" for e in events))
     rules, roster = RuleBook(RULES_DIR, lake).active(), read_roster(landing / "roster/roster.yaml")
-    report = route_event_batch(lake, batch_file=batch, landing_root=landing, rules=rules, roster=roster,
+    report = route_event_batch(lake, batch_files=[batch], landing_root=landing, rules=rules, roster=roster,
                                models_root=root / "models", now=NOW, run_id="rt1")
     assert (report.events_new, report.events_duplicate, report.events_unattributed) == (5, 0, 1)
     xw = lake.read(CROSSWALK).filter(pl.col("record_id").str.starts_with("rt-"))
@@ -147,7 +147,7 @@ def test_an_intake_batch_routes_the_persons_it_touches_and_a_replay_adds_nothing
     replay = batch.with_name("events_intake_20261123T160000000000_bbbbbbbbbbbb.jsonl")
     # an SDK retry: the same messageIds in a new batch (sent again, so not byte-identical)
     replay.write_text("".join(json.dumps({**e, "sentAt": "2026-11-23T16:00:00.000Z"}) + "\n" for e in events))
-    again = route_event_batch(lake, batch_file=replay, landing_root=landing, rules=rules, roster=roster,
+    again = route_event_batch(lake, batch_files=[replay], landing_root=landing, rules=rules, roster=roster,
                               models_root=root / "models", now=NOW + dt.timedelta(seconds=30), run_id="rt2")
     assert (again.events_new, again.events_duplicate) == (0, 5)
     assert {t: lake.version(t) for t in versions} == versions

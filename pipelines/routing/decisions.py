@@ -10,6 +10,7 @@ meeting on the same person decide nothing twice. An escalation is a new decision
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
 import polars as pl
 
@@ -51,9 +52,23 @@ def _md5(s: pl.Series) -> pl.Series:
     return con.execute("SELECT md5(v) AS h FROM frame").pl()["h"].alias(s.name)
 
 
-def read_decisions(store: DeltaStore, columns: list[str] | None = None) -> pl.DataFrame:
+def read_decisions(store: DeltaStore, columns: list[str] | None = None, *,
+                   persons: Collection[str] | None = None, since: dt.datetime | None = None) -> pl.DataFrame:
+    """The log (``columns`` of it); with ``persons`` and/or ``since`` only those persons' decisions or those
+    decided since then (either), read with the filter pushed into the scan."""
     cols = columns or DECISION_SCHEMA.names()
-    return store.read_or_empty(DECISIONS, pl.Schema({c: DECISION_SCHEMA[c] for c in cols}), columns=cols)
+    schema = pl.Schema({c: DECISION_SCHEMA[c] for c in cols})
+    dt_ = store.table(DECISIONS)
+    if dt_ is None:
+        return schema.to_frame()
+    if persons is None and since is None:
+        return store.read(DECISIONS, columns=cols)
+    test = pl.lit(False)
+    if persons is not None:
+        test = test | pl.col("person_id").is_in(list(persons))
+    if since is not None:
+        test = test | (pl.col("decided_at") >= since)
+    return pl.scan_delta(dt_).filter(test).select(cols).collect()
 
 
 def latest_decisions(log: pl.DataFrame) -> pl.DataFrame:

@@ -31,10 +31,7 @@ def _read(store: DeltaStore, table: str, columns: list[str], persons: Collection
         raise ValueError(msg)
     if persons is None:
         return pl.from_arrow(dt_.to_pyarrow_table(columns=columns))  # type: ignore[return-value]
-    import pyarrow.compute as pc
-
-    data = dt_.to_pyarrow_dataset().to_table(columns=columns, filter=pc.field(key).isin(list(persons)))
-    return pl.from_arrow(data)  # type: ignore[return-value]
+    return store.read(table, columns=columns, where={key: list(persons)})
 
 
 def _latest(frame: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -68,11 +65,12 @@ def routing_inputs(store: DeltaStore, rules: RoutingRules, *, persons: Collectio
                            pl.col("as_of").alias("scored_at"))
     wanted = scores["person_id"] if persons is None else persons
     people = _read(store, PERSONS, ["person_id", "country_code", "region", "account_id"], persons)
-    accounts = store.read(ACCOUNTS, columns=["account_id", "employees", "domain", "owner_id"]).rename(
-        {"domain": "account_domain", "owner_id": "account_owner_id"})
-    opps = store.read("bronze.salesforce_opportunity", columns=[
+    scope = None if persons is None else people["account_id"].drop_nulls().unique().to_list()
+    accounts = _read(store, ACCOUNTS, ["account_id", "employees", "domain", "owner_id"], scope,
+                     key="account_id").rename({"domain": "account_domain", "owner_id": "account_owner_id"})
+    opps = _read(store, "bronze.salesforce_opportunity", [
         "id", "account_id", "owner_id", "is_closed", "is_deleted", "created_at", "ingested_at", "source_file",
-        "source_row"])
+        "source_row"], scope, key="account_id")
     open_opps = (_latest(opps, "id").filter(~pl.col("is_closed").fill_null(False) & ~pl.col("is_deleted").fill_null(False))
                  .sort("created_at").group_by("account_id").agg(pl.col("owner_id").last().alias("opportunity_owner_id")))
     edges = _edges_of(store, wanted)
@@ -83,17 +81,12 @@ def routing_inputs(store: DeltaStore, rules: RoutingRules, *, persons: Collectio
 
 
 def _edges_of(store: DeltaStore, persons: Collection[str] | pl.Series) -> pl.DataFrame:
-    nodes = [f"person:{p}" for p in persons] if not isinstance(persons, pl.Series) else None
-    dt_ = store.table(GRAPH_EDGES)
-    assert dt_ is not None
     cols = ["src", "dst", "edge_type", "occurred_at", "attrs"]
-    if nodes is None:
-        data = dt_.to_pyarrow_table(columns=cols)
+    if isinstance(persons, pl.Series):  # every person: the whole table
+        data = store.read(GRAPH_EDGES, columns=cols)
     else:
-        import pyarrow.compute as pc
-
-        data = dt_.to_pyarrow_dataset().to_table(columns=cols, filter=pc.field("src").isin(nodes))
-    return (pl.from_arrow(data).filter(pl.col("edge_type") == "engaged_with")  # type: ignore[union-attr]
+        data = store.read(GRAPH_EDGES, columns=cols, where={"src": [f"person:{p}" for p in persons]})
+    return (data.filter(pl.col("edge_type") == "engaged_with")
             .with_columns(pl.col("src").str.strip_prefix("person:").alias("person_id")))
 
 
@@ -116,7 +109,8 @@ def brief_context(store: DeltaStore, persons: Collection[str], *, now: dt.dateti
     persons = list(persons)
     people = _read(store, PERSONS, ["person_id", "first_name", "last_name", "title", "email", "phone", "company",
                                     "country_code", "account_id"], persons)
-    accounts = store.read(ACCOUNTS, columns=["account_id", "name", "industry", "employees"]).rename(
+    accounts = _read(store, ACCOUNTS, ["account_id", "name", "industry", "employees"],
+                     people["account_id"].drop_nulls().unique().to_list(), key="account_id").rename(
         {"name": "account_name", "industry": "account_industry", "employees": "account_employees"})
     edges = _edges_of(store, persons)
     kind = pl.col("attrs").str.json_path_match("$.type").fill_null("touch")
@@ -127,15 +121,11 @@ def brief_context(store: DeltaStore, persons: Collection[str], *, now: dt.dateti
         detail.filter(pl.col("dst").str.starts_with("content:page:") | pl.col("dst").str.starts_with("content:form:"))
         .unique(maintain_order=True).head(10).alias("engaged_content")))
     # buying group: other persons of the same account engaged in the last 30 days
-    graph = store.table(GRAPH_EDGES)
-    assert graph is not None
     account_ids = people["account_id"].drop_nulls().unique().to_list()
-    import pyarrow.compute as pc
-
-    surges = pl.from_arrow(graph.to_pyarrow_dataset().to_table(
-        columns=["src", "dst", "occurred_at", "weight"],
-        filter=pc.field("src").isin([f"account:{a}" for a in account_ids]) & (pc.field("edge_type") == "surging_on")))
-    recent = surges.filter(pl.col("occurred_at") >= now - dt.timedelta(days=21))  # type: ignore[union-attr]
+    surges = store.read(GRAPH_EDGES, columns=["src", "dst", "edge_type", "occurred_at", "weight"],
+                        where={"src": [f"account:{a}" for a in account_ids]})
+    recent = surges.filter((pl.col("edge_type") == "surging_on")
+                           & (pl.col("occurred_at") >= now - dt.timedelta(days=21)))
     topics = (recent.sort("weight", descending=True).group_by("src").agg(
         pl.col("dst").str.strip_prefix("topic:").unique(maintain_order=True).head(3).alias("surging_topics"))
         .with_columns(pl.col("src").str.strip_prefix("account:").alias("account_id")).drop("src"))

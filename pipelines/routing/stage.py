@@ -86,7 +86,9 @@ def run_routing_stage(store: DeltaStore, *, rules: RoutingRules, roster: Roster,
     report = RoutingReport()
     t = time.perf_counter()
     inputs = routing_inputs(store, rules, persons=persons, scores=scores)
-    log = read_decisions(store, ["person_id", "trigger", "seq", "decided_at", "owner_id", "owner_kind"])
+    midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    log = read_decisions(store, ["person_id", "trigger", "seq", "decided_at", "owner_id", "owner_kind"],
+                         persons=persons, since=None if persons is None else midnight)
     inputs = inputs.with_columns(
         pl.when(pl.col("probability") >= rules.tiers.warm).then(pl.lit("qualified")).otherwise(pl.lit("nurture"))
         .alias("lead_class"))
@@ -127,12 +129,15 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
     from pipelines.briefs import render_briefs
     from pipelines.outbox import build_outbox, stage_outbox
 
-    log = read_decisions(store)
-    if persons is not None:
-        log = log.filter(pl.col("person_id").is_in(list(persons)))
+    log = read_decisions(store, persons=persons) if persons is not None else read_decisions(store)
     current = latest_decisions(log).filter(pl.col("trigger").str.starts_with("qualified:"))
-    done = store.read_or_empty(BRIEFS, pl.Schema({"handoff_id": pl.String, "decision_id": pl.String}),
-                               columns=["handoff_id", "decision_id"])
+    if store.table(BRIEFS) is None:
+        done = pl.DataFrame(schema={"handoff_id": pl.String, "decision_id": pl.String})
+    elif persons is not None:
+        done = store.read(BRIEFS, columns=["handoff_id", "decision_id"],
+                          where={"handoff_id": current["handoff_id"].to_list()})
+    else:
+        done = store.read(BRIEFS, columns=["handoff_id", "decision_id"])
     todo = current.join(done, on=["handoff_id", "decision_id"], how="anti")
     if redo:
         todo = pl.concat([todo, current.filter(pl.col("handoff_id").is_in(list(redo)))]).unique("handoff_id")
@@ -140,7 +145,7 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
         return 0, 0
     who = todo["person_id"].unique().to_list()
     context = brief_context(store, who, now=now)
-    reasons = store.read(LEAD_SCORES, columns=["person_id", "reasons"]).filter(pl.col("person_id").is_in(who))
+    reasons = store.read(LEAD_SCORES, columns=["person_id", "reasons"], where={"person_id": who})
     handoffs = (todo.join(context, on="person_id", how="left").join(reasons, on="person_id", how="left")
                 .with_columns(pl.col("model_version").fill_null("none"),
                               pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String)))))

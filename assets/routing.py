@@ -108,7 +108,7 @@ def sla_status(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.Ma
 @dg.asset(key=REALTIME_KEY, group_name="realtime", partitions_def=INTAKE_BATCHES, kinds={"polars", "deltalake"},
           description="One intake batch (a partition) taken from landing to briefs and CRM tasks: bronze, "
                       "identity, graph, features and scores for the persons it touched, then routing.",
-          pool="realtime")
+          pool="lakehouse_writes")
 def intake_handoffs(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:
     from pipelines.realtime import route_event_batch
 

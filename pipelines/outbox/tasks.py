@@ -117,7 +117,8 @@ def _insert_new(store: DeltaStore, table: str, frame: pl.DataFrame, schema: pl.S
     if dt is None:
         version = store.append(table, frame)
         return {"inserted": frame.height, "version_before": before, "version": version}
-    new = frame.join(store.read(table, columns=["external_id"]), on="external_id", how="anti")
+    have = store.read(table, columns=["external_id"], where={"external_id": frame["external_id"].to_list()})
+    new = frame.join(have, on="external_id", how="anti")
     if new.height == 0:
         return {"inserted": 0, "version_before": before, "version": before}
     metrics = (dt.merge(_plain_strings(new.to_arrow()), predicate="t.external_id = s.external_id",

@@ -73,17 +73,17 @@ def routing_inputs(store: DeltaStore, rules: RoutingRules, *, persons: Collectio
         "source_row"], scope, key="account_id")
     open_opps = (_latest(opps, "id").filter(~pl.col("is_closed").fill_null(False) & ~pl.col("is_deleted").fill_null(False))
                  .sort("created_at").group_by("account_id").agg(pl.col("owner_id").last().alias("opportunity_owner_id")))
-    edges = _edges_of(store, wanted)
+    edges = _edges_of(store, wanted, attrs=False)
     return (scores.join(people, on="person_id", how="left")
             .join(accounts, on="account_id", how="left")
             .join(open_opps, on="account_id", how="left")
             .join(product_interest(edges, rules), on="person_id", how="left"))
 
 
-def _edges_of(store: DeltaStore, persons: Collection[str] | pl.Series) -> pl.DataFrame:
-    cols = ["src", "dst", "edge_type", "occurred_at", "attrs"]
-    if isinstance(persons, pl.Series):  # every person: the whole table
-        data = store.read(GRAPH_EDGES, columns=cols)
+def _edges_of(store: DeltaStore, persons: Collection[str] | pl.Series, *, attrs: bool = True) -> pl.DataFrame:
+    cols = ["src", "dst", "edge_type", "occurred_at", *(["attrs"] if attrs else [])]
+    if isinstance(persons, pl.Series):  # every person: every engagement edge
+        data = store.read(GRAPH_EDGES, columns=cols, where={"edge_type": ["engaged_with"]})
     else:
         data = store.read(GRAPH_EDGES, columns=cols, where={"src": [f"person:{p}" for p in persons]})
     return (data.filter(pl.col("edge_type") == "engaged_with")

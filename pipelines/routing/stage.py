@@ -31,6 +31,7 @@ __all__ = ["BRIEFS", "SLA_STATUS", "RoutingReport", "run_routing_stage", "with_s
 
 BRIEFS = "gold.briefs"
 SLA_STATUS = "gold.sla_status"
+BRIEF_CHUNK = 25_000
 
 
 @dataclass
@@ -126,9 +127,6 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
                       templates: Path | None = None, redo: Collection[str] = ()) -> tuple[int, int]:
     """Render briefs and stage CRM tasks for qualified handoffs whose current decision has no brief yet
     (and for the handoff ids in ``redo``: escalated ones, whose owner changed). Returns (briefs, tasks)."""
-    from pipelines.briefs import render_briefs
-    from pipelines.outbox import build_outbox, stage_outbox
-
     log = read_decisions(store, persons=persons) if persons is not None else read_decisions(store)
     current = latest_decisions(log).filter(pl.col("trigger").str.starts_with("qualified:"))
     if store.table(BRIEFS) is None:
@@ -143,18 +141,31 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
         todo = pl.concat([todo, current.filter(pl.col("handoff_id").is_in(list(redo)))]).unique("handoff_id")
     if todo.height == 0:
         return 0, 0
+    briefs_n = tasks_n = 0
+    for start in range(0, todo.height, BRIEF_CHUNK):  # bounded memory: a brief is a few KB, twice
+        b, t = _brief_chunk(store, todo.slice(start, BRIEF_CHUNK), now=now, templates=templates, redo=redo)
+        briefs_n, tasks_n = briefs_n + b, tasks_n + t
+    return briefs_n, tasks_n
+
+
+def _brief_chunk(store: DeltaStore, todo: pl.DataFrame, *, now: dt.datetime, templates: Path | None,
+                 redo: Collection[str]) -> tuple[int, int]:
+    from pipelines.briefs import render_briefs
+    from pipelines.outbox import build_outbox, stage_outbox
+
     who = todo["person_id"].unique().to_list()
     context = brief_context(store, who, now=now)
     reasons = store.read(LEAD_SCORES, columns=["person_id", "reasons"], where={"person_id": who})
     handoffs = (todo.join(context, on="person_id", how="left").join(reasons, on="person_id", how="left")
                 .with_columns(pl.col("model_version").fill_null("none"),
                               pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String)))))
-    briefs = render_briefs(handoffs)
+    briefs = render_briefs(handoffs, templates=templates)
     tasks, owner_updates = build_outbox(handoffs, briefs)
     stage_outbox(store, tasks, owner_updates)
     if redo:  # escalated: the same task (external id = handoff id) goes to the new owner
         again = tasks.filter(pl.col("external_id").is_in(list(redo)))
-        store.merge("outbox.crm_tasks", again, keys=["external_id"])
+        if again.height:
+            store.merge("outbox.crm_tasks", again, keys=["external_id"])
     store.merge(BRIEFS, briefs.join(todo.select("handoff_id", "decision_id", "person_id"), on="handoff_id"),
                 keys=["handoff_id"])
     return briefs.height, tasks.height

@@ -17,6 +17,8 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10× faster
+
 __all__ = ["Roster", "RosterFile", "REP_SCHEMA", "QUEUE_SCHEMA", "read_roster", "parse_roster", "RosterError"]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -193,7 +195,7 @@ def parse_roster(data: Mapping[str, Any], *, source: str = "<roster>") -> Roster
 def read_roster(path: Path) -> Roster:
     """Read and validate the roster YAML at ``path`` (a :class:`RosterError` lists every invalid field)."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except FileNotFoundError:
         msg = f"no roster at {path}: put RevOps' roster YAML there (see docs/routing.md for its fields)"
         raise RosterError(msg) from None

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from pipelines.storage.delta import DeltaStore
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10× faster
+
 __all__ = ["RoutingRules", "RuleBook", "RULE_VERSIONS", "RULE_ACTIVATIONS", "RulesError", "parse_rules"]
 
 RULE_VERSIONS = "audit.rule_versions"
@@ -127,7 +129,7 @@ def parse_rules(text: str, *, source: str = "<rules>") -> RoutingRules:
       version: String should match pattern ...
     """
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=_LOADER) or {}
         return RoutingRules.model_validate(data)
     except yaml.YAMLError as exc:
         msg = f"rules {source} are not valid YAML: {exc}"

@@ -7,6 +7,7 @@ with ``storage_options``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from deltalake.exceptions import TableNotFoundError
 __all__ = ["DeltaStore", "TableRef"]
 
 _NARROW_MERGE_ROWS = 50_000
+_open_tables = threading.local()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +72,23 @@ class DeltaStore:
         return dict(self.storage_options) if self.storage_options else None
 
     def table(self, table: str) -> DeltaTable | None:
+        """The table at its latest version (``None`` before its first commit).
+
+        Opened tables are kept per thread and brought up to date with ``update_incremental`` (new commits
+        only), so a run that touches a table many times replays its log once.
+        """
+        cache = _open_tables.__dict__.setdefault("tables", {})
+        key = (self.root, table)
+        dt = cache.get(key)
+        if dt is not None:
+            dt.update_incremental()
+            return dt
         try:
-            return DeltaTable(self.uri(table), storage_options=self._options())
+            dt = DeltaTable(self.uri(table), storage_options=self._options())
         except TableNotFoundError:
             return None
+        cache[key] = dt
+        return dt
 
     def version(self, table: str) -> int | None:
         dt = self.table(table)
@@ -163,8 +178,8 @@ class DeltaStore:
         if dt is None:
             msg = f"Delta table {table} does not exist yet at {self.uri(table)}; materialize it first"
             raise FileNotFoundError(msg)
-        if version is not None:
-            dt.load_as_version(version)
+        if version is not None:  # a separate object: the cached one stays at the latest version
+            dt = DeltaTable(self.uri(table), version=version, storage_options=self._options())
         cols = list(columns) if columns is not None else None
         if where is None:
             return pl.from_arrow(dt.to_pyarrow_table(columns=cols))  # type: ignore[return-value]

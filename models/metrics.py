@@ -10,7 +10,6 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.stats import rankdata
 
 __all__ = ["roc_auc", "expected_calibration_error", "log_loss", "brier_score", "binary_metrics"]
 
@@ -51,6 +50,8 @@ def roc_auc(y: ArrayLike, p: ArrayLike) -> float:
     if positives == 0 or negatives == 0:
         msg = f"AUC needs both classes, got {positives} positives and {negatives} negatives"
         raise ValueError(msg)
+    from scipy.stats import rankdata  # imported here: scipy.stats costs 2 s at start-up
+
     ranks = rankdata(pa)
     return float((ranks[ya == 1].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 

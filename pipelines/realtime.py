@@ -143,12 +143,14 @@ def route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_roo
     report.events_new = bronze.rows_bronze
     report.events_duplicate = bronze.quarantined_by_reason.get("duplicate_key", 0)
     report.events_quarantined = bronze.rows_quarantined - report.events_duplicate
-    report.seconds["bronze"] = time.perf_counter() - t
-    if not bronze.rows_bronze:
-        return report
-    t = time.perf_counter()
+    # the batch's rows in bronze, whether this run or an earlier, interrupted one loaded them: everything
+    # downstream is keyed, so a re-run converges
     rels = [f.resolve().relative_to(landing_root.resolve()).as_posix() for f in batch_files]
     new = store.read(f"bronze.{EVENTS.table}", where={"source_file": rels})
+    report.seconds["bronze"] = time.perf_counter() - t
+    if new.height == 0:
+        return report
+    t = time.perf_counter()
     crosswalk, records = match_event_persons(store, person_records({"segment_event": new}), now=now)
     report.persons_new = int(crosswalk.filter(pl.col("link_method") == "none")["person_id"].n_unique())
     store.merge(CROSSWALK, crosswalk, keys=["source", "record_id"])

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 __all__ = ["key_links", "components", "merge_without_conflicts", "mailboxes_conflict"]
 
@@ -43,6 +41,9 @@ def components(n: int, links: pl.DataFrame) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     left = links["left"].to_numpy().astype(np.int64, copy=False)
     right = links["right"].to_numpy().astype(np.int64, copy=False)
+    from scipy.sparse import coo_matrix  # imported here: keeps the code location's start-up short
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix((np.ones(left.size, dtype=np.int8), (left, right)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     # canonical label: the smallest row of each component (independent of SciPy's numbering)

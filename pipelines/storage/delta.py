@@ -7,6 +7,7 @@ with ``storage_options``.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -110,6 +111,11 @@ class DeltaStore:
         """
         arrow_schema = _plain_strings(schema.to_frame().to_arrow()).schema
         failure: list[BaseException] = []
+        stream = iter(frames)
+        first = next((f for f in stream if f.height), None)  # no rows at all (a file wholly quarantined): no commit
+        if first is None and self.table(table) is not None:
+            return self.version(table)
+        frames = itertools.chain([] if first is None else [first], stream)
 
         def batches() -> Iterator[pa.RecordBatch]:
             try:

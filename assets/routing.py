@@ -5,7 +5,6 @@ scored person, the real-time asset (one dynamic partition per intake batch) over
 """
 
 import datetime as dt
-
 from pathlib import Path
 
 import dagster as dg
@@ -31,7 +30,7 @@ BATCH_SEPARATOR = "~"
 MAX_FILES_PER_BATCH = 200
 
 
-def _capacity_check(store, roster, now: dt.datetime) -> tuple[bool, dict]:  # noqa: ANN001
+def _capacity_check(store, roster, now: dt.datetime) -> tuple[bool, dict]:
     """No rep got more decisions today (UTC) than their daily capacity."""
     from pipelines.routing.decisions import assigned_today
 

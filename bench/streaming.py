@@ -148,7 +148,7 @@ def main() -> None:
     _report(results, posted)
 
 
-def _wait(instance, home: Path, posted: dict[str, tuple[float, int]], *, timeout: float) -> dict[str, dict]:  # noqa: ANN001
+def _wait(instance, home: Path, posted: dict[str, tuple[float, int]], *, timeout: float) -> dict[str, dict]:
     import dagster as dg
 
     folder = home / "data" / "landing" / "events"

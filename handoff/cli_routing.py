@@ -21,7 +21,7 @@ crm_app = typer.Typer(help="The CRM outbox: dispatch pending tasks, run a local 
 intake_app = typer.Typer(help="The real-time event intake (Segment HTTP Tracking API).", no_args_is_help=True)
 
 
-def _book():  # noqa: ANN202
+def _book():
     from pipelines.routing import RuleBook
     from pipelines.storage.delta import DeltaStore
 
@@ -130,7 +130,7 @@ def intake_serve(
           write_keys=write_key)
 
 
-def print_routing(store) -> None:  # noqa: ANN001
+def print_routing(store) -> None:
     """Decisions by rule and tier, briefs and tasks, for ``handoff summary``."""
     import polars as pl
 

@@ -48,8 +48,11 @@ def _md5(s: pl.Series) -> pl.Series:
     import duckdb
 
     con = duckdb.connect()
-    frame = pl.DataFrame({"v": s})
-    return con.execute("SELECT md5(v) AS h FROM frame").pl()["h"].alias(s.name)
+    try:
+        con.register("keys", pl.DataFrame({"v": s}).to_arrow())
+        return con.execute("SELECT md5(v) AS h FROM keys").pl()["h"].alias(s.name)
+    finally:
+        con.close()
 
 
 def read_decisions(store: DeltaStore, columns: list[str] | None = None, *,

@@ -18,8 +18,8 @@ import polars as pl
 from pipelines.scoring.stage import LEAD_SCORES
 from pipelines.storage.delta import DeltaStore
 
-from .decisions import (DECISION_CONTRACT, INPUT_COLUMNS, active_handoffs, append_decisions,
-                        assigned_today, handoff_ids, latest_decisions, read_decisions)
+from .decisions import (DECISION_CONTRACT, INPUT_COLUMNS, active_handoffs, append_decisions, assigned_today,
+                        handoff_ids, latest_decisions, read_decisions)
 from .engine import route_leads
 from .inputs import brief_context, routing_inputs
 from .roster import Roster

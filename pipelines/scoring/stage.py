@@ -7,7 +7,7 @@ plain-words phrases for reasons, the tiers, and the Delta reads and writes.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +20,8 @@ from models import (SHARES, ModelRegistry, TrainedModel, confidence, explain, fi
 from pipelines.features import KEY_FEATURES, FeatureInputs, conversion_labels, person_features, snapshots
 from pipelines.features.inputs import FEATURE_INPUT_TABLES, read_feature_inputs
 from pipelines.storage.delta import DeltaStore
+
+from .phrases import PHRASES
 
 __all__ = ["LEAD_SCORES", "TIERS", "PHRASES", "training_frame", "split_holdout", "train_challenger", "train_lead_model",
            "score_leads", "run_scoring_stage", "ScoringReport", "registry_for", "tier_of"]
@@ -38,44 +40,6 @@ PARAMS = {"max_depth": 6, "eta": 0.08}
 TIERS = (("hot", 0.7), ("warm", 0.4), ("nurture", 0.0))
 
 
-def _days_ago(what: str) -> Callable[[Any], str]:
-    return lambda v: f"{what} {_ago(v)}"
-
-
-def _ago(v: Any) -> str:
-    days = int(round(float(v)))
-    return "today" if days == 0 else "yesterday" if days == 1 else f"{days} days ago"
-
-
-PHRASES: Mapping[str, Callable[[Any], str]] = {
-    "days_since_demo_request": _days_ago("requested a demo"),
-    "days_since_form_fill": _days_ago("filled in a form"),
-    "days_since_pricing_view": _days_ago("viewed pricing"),
-    "days_since_email_click": _days_ago("clicked an email"),
-    "days_since_web_visit": _days_ago("visited the site"),
-    "days_since_ad_click": _days_ago("clicked an ad"),
-    "days_since_sales_touch": _days_ago("was last contacted by sales"),
-    "demo_request_30d": lambda v: f"requested {int(v)} demo(s) in the last 30 days",
-    "pricing_view_7d": lambda v: f"viewed pricing {int(v)} time(s) this week",
-    "pricing_view_30d": lambda v: f"viewed pricing {int(v)} time(s) in the last 30 days",
-    "form_fill_30d": lambda v: f"filled in {int(v)} form(s) in the last 30 days",
-    "web_visit_7d": lambda v: f"{int(v)} page view(s) this week",
-    "web_visit_30d": lambda v: f"{int(v)} page view(s) in the last 30 days",
-    "email_click_30d": lambda v: f"clicked {int(v)} email(s) in the last 30 days",
-    "engagements_decayed": lambda v: f"recent engagement score {float(v):.1f}",
-    "buying_group_30d": lambda v: f"{int(v)} people from the account engaged in the last 30 days",
-    "account_engagements_30d": lambda v: f"the account engaged {int(v)} times in the last 30 days",
-    "surge_top_topic": lambda v: f"account surging on {v}",
-    "surge_top_score": lambda v: f"account intent surge score {float(v):.0f}",
-    "surge_topics": lambda v: f"account surging on {int(v)} topic(s)",
-    "open_opportunity": lambda v: "the account has an open opportunity" if v else "no open opportunity",
-    "customer": lambda v: "already a customer" if v else "not a customer yet",
-    "seniority": lambda v: f"{str(v).replace('_', '-')} seniority",
-    "function": lambda v: f"works in {v}",
-    "employee_band": lambda v: f"{v} employees",
-    "industry": lambda v: f"{v} industry",
-    "lead_source": lambda v: f"came in through {v}",
-}
 
 
 def tier_of(probability: pl.Expr) -> pl.Expr:

@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from contracts.registry import BRONZE_CONTRACTS, contract_for_table
-from pipelines.ingest.bronze import MANIFEST, QUARANTINE, ingest_bronze
+from pipelines.ingest.bronze import MANIFEST, QUARANTINE, file_sha256, ingest_bronze
 from pipelines.storage.delta import DeltaStore
 from pipelines.summary import summarize
 
@@ -164,3 +164,18 @@ def test_non_utf8_file_is_rejected_with_a_clear_message(store: DeltaStore, vendo
     assert rel in report.files_rejected
     assert "UTF-8" in report.files_rejected[rel] or "utf-8" in report.files_rejected[rel].lower()
     assert rel not in store.read("bronze.salesforce_campaign")["source_file"].to_list()
+
+
+def test_a_micro_batch_recovers_its_own_crash_leftovers(tmp_path: Path, vendor_landing: Path) -> None:
+    """ingest_bronze(only=[...]) (the real-time path) cleans up what a crashed run left of those files."""
+    contract = contract_for_table("segment_event")
+    files = sorted((vendor_landing / "events").glob("events_*.jsonl"))
+    store = DeltaStore(str(tmp_path / "lake"))
+    first = ingest_bronze(contract, store=store, landing_root=vendor_landing, run_id="r1", now=NOW, only=files[:1])
+    assert first.files_loaded == [f"events/{files[0].name}"] and first.rows_bronze > 0
+    rows = store.read("bronze.segment_event").height
+    store.delete_where_in(MANIFEST, "source_file_hash", [file_sha256(files[0])])  # died before the manifest
+    again = ingest_bronze(contract, store=store, landing_root=vendor_landing, run_id="r2", now=NOW, only=files[:1])
+    assert again.recovered_rows_deleted > 0 and again.rows_bronze == first.rows_bronze
+    assert again.quarantined_by_reason.get("duplicate_key", 0) == first.quarantined_by_reason.get("duplicate_key", 0)
+    assert store.read("bronze.segment_event").height == rows

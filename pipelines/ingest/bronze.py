@@ -111,11 +111,13 @@ def ingest_bronze_all(
         report = BronzeReport(contract=contract.name, table=f"bronze.{contract.table}")
         report.versions_before = {t: store.version(t) for t in (report.table, QUARANTINE, MANIFEST)}
         report.versions_after = dict(report.versions_before)  # replaced by the versions this run commits
-        report.recovered_rows_deleted = _delete_leftovers(store, contract, report.table, set(known))
         paths = landing_files(landing_root, contract)
-        if only is not None:
+        scope = None
+        if only is not None:  # a micro-batch: only these files' leftovers can matter to this run
             wanted = {Path(p).resolve() for p in only}
             paths = [p for p in paths if p.resolve() in wanted]
+            scope = {file_sha256(p) for p in paths} - set(known)
+        report.recovered_rows_deleted = _delete_leftovers(store, contract, report.table, set(known), scope=scope)
         cr = _ContractRun(contract, report, paths)
         if cr.paths and store.table(report.table) is None:  # created up front: workers then only append
             cr.bronze_versions.append(store.append(report.table, _schema(contract).to_frame()))
@@ -233,14 +235,19 @@ def _commit_audit(cr: _ContractRun, store: DeltaStore) -> None:
     report.quarantined_by_reason = dict(zip(counts["reason"].to_list(), counts["len"].to_list(), strict=True))
 
 
-def _delete_leftovers(store: DeltaStore, contract: BronzeContract, bronze_table: str, done: set[str]) -> int:
-    """Rows of files a crashed run wrote to bronze or quarantine but never marked done in the manifest."""
+def _delete_leftovers(store: DeltaStore, contract: BronzeContract, bronze_table: str, done: set[str], *,
+                      scope: set[str] | None = None) -> int:
+    """Rows of files a crashed run wrote to bronze or quarantine but never marked done in the manifest
+    (``scope``: only rows of files with these content hashes)."""
     deleted = 0
+    if scope is not None and not scope:
+        return 0
     for table, where in ((bronze_table, None), (QUARANTINE, contract.name)):
         if store.table(table) is None:
             continue
         cols = ["source_file_hash"] if where is None else ["source_file_hash", "contract"]
-        hashes = store.read(table, columns=cols)
+        hashes = (store.read(table, columns=cols) if scope is None
+                  else store.read(table, columns=cols, where={"source_file_hash": sorted(scope)}))
         if where is not None:
             hashes = hashes.filter(pl.col("contract") == where)
         orphans = set(hashes["source_file_hash"].unique().to_list()) - done

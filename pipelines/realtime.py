@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from contracts.registry import contract_for_table
-from pipelines.features.inputs import read_feature_inputs
+from pipelines.features.inputs import read_feature_inputs, scope_edges
 from pipelines.graph.build import campaign_lookup
 from pipelines.graph.edges import segment_engagements, with_edge_ids
 from pipelines.graph.stage import GRAPH_EDGES
@@ -174,7 +174,8 @@ def route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_roo
     if champion is None:
         msg = "no champion lead-score model: run the batch job (handoff run) before the real-time path"
         raise RuntimeError(msg)
-    inputs = read_feature_inputs(store, persons=affected)
+    edges = scope_edges(store, affected)  # read once: features, routing inputs and briefs share it
+    inputs = read_feature_inputs(store, persons=affected, edges=edges)
     scores = score_leads(inputs, registry.load(champion), version=champion, as_of=now, persons=affected)
     report.scored = scores.height
     if scores.height:
@@ -182,7 +183,7 @@ def route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_roo
     report.seconds["score"] = time.perf_counter() - t
     t = time.perf_counter()
     report.routing = run_routing_stage(store, rules=rules, roster=roster, now=now, run_id=run_id,
-                                       persons=affected, scores=scores)
+                                       persons=affected, scores=scores, edges=edges)
     report.seconds["route"] = time.perf_counter() - t
     return report
 

@@ -14,7 +14,7 @@ from pipelines.storage.delta import DeltaStore
 
 from .pit import FeatureInputs
 
-__all__ = ["read_feature_inputs", "scope_of", "FEATURE_INPUT_TABLES"]
+__all__ = ["read_feature_inputs", "scope_of", "scope_edges", "EDGE_COLUMNS", "FEATURE_INPUT_TABLES"]
 
 OPPORTUNITY_COLUMNS = ["id", "account_id", "contact_id", "created_at", "close_date", "is_closed", "is_won",
                        "is_deleted", "ingested_at", "source_file", "source_row"]
@@ -39,11 +39,24 @@ def scope_of(store: DeltaStore, persons: Collection[str]) -> tuple[list[str], li
     return sorted(set(persons) | set(peers.to_list())), accounts
 
 
-def read_feature_inputs(store: DeltaStore, *, persons: Collection[str] | None = None) -> FeatureInputs:
+EDGE_COLUMNS = ["src", "dst", "edge_type", "occurred_at", "weight", "campaign_id", "attrs"]
+
+
+def scope_edges(store: DeltaStore, persons: Collection[str]) -> pl.DataFrame:
+    """The graph edges out of ``persons``, their account colleagues and their accounts (:data:`EDGE_COLUMNS`):
+    one read that the features, routing inputs and briefs of a micro-batch all share."""
+    people, account_ids = scope_of(store, persons)
+    nodes = [f"person:{p}" for p in people] + [f"account:{a}" for a in account_ids]
+    return store.read(GRAPH_EDGES, columns=EDGE_COLUMNS, where={"src": nodes})
+
+
+def read_feature_inputs(store: DeltaStore, *, persons: Collection[str] | None = None,
+                        edges: pl.DataFrame | None = None) -> FeatureInputs:
     """Everything :func:`pipelines.features.pit.person_features` needs, from silver and bronze.
 
     ``persons`` narrows every read to those persons, their account colleagues and their accounts (the
-    real-time path): features of ``persons`` computed from it equal those of a full read.
+    real-time path): features of ``persons`` computed from it equal those of a full read. ``edges``: those
+    persons' :func:`scope_edges`, when already read.
     """
     account_ids: list[str] | None = None
     if persons is None:
@@ -57,8 +70,8 @@ def read_feature_inputs(store: DeltaStore, *, persons: Collection[str] | None = 
         def read(table: str, columns: list[str], **where: Collection[str]) -> pl.DataFrame:
             return store.read(table, columns=columns, where={c: values[c] if v is None else v
                                                              for c, v in where.items()})
-    edges = read(GRAPH_EDGES, ["src", "dst", "edge_type", "occurred_at", "weight", "campaign_id", "attrs"],
-                 src=None)
+    if edges is None:
+        edges = read(GRAPH_EDGES, EDGE_COLUMNS, src=None)
     engagements = edges.filter(pl.col("edge_type").is_in(["engaged_with", "clicked_ad"])).select(
         _strip("src", "person:").alias("person_id"), "occurred_at",
         pl.when(pl.col("edge_type") == "clicked_ad").then(pl.lit("ad_click"))

@@ -52,7 +52,7 @@ def product_interest(edges: pl.DataFrame, rules: RoutingRules) -> pl.DataFrame:
 
 
 def routing_inputs(store: DeltaStore, rules: RoutingRules, *, persons: Collection[str] | None = None,
-                   scores: pl.DataFrame | None = None) -> pl.DataFrame:
+                   scores: pl.DataFrame | None = None, edges: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per scored person: the engine's lead inputs plus ``model_version`` and ``scored_at``.
 
     ``scores`` (``gold.lead_scores`` rows) may be passed when they were just computed (the real-time path);
@@ -73,16 +73,22 @@ def routing_inputs(store: DeltaStore, rules: RoutingRules, *, persons: Collectio
         "source_row"], scope, key="account_id")
     open_opps = (_latest(opps, "id").filter(~pl.col("is_closed").fill_null(False) & ~pl.col("is_deleted").fill_null(False))
                  .sort("created_at").group_by("account_id").agg(pl.col("owner_id").last().alias("opportunity_owner_id")))
-    edges = _edges_of(store, wanted, attrs=False)
+    edges = _edges_of(store, wanted, attrs=False, prefetched=edges)
     return (scores.join(people, on="person_id", how="left")
             .join(accounts, on="account_id", how="left")
             .join(open_opps, on="account_id", how="left")
             .join(product_interest(edges, rules), on="person_id", how="left"))
 
 
-def _edges_of(store: DeltaStore, persons: Collection[str] | pl.Series, *, attrs: bool = True) -> pl.DataFrame:
+def _edges_of(store: DeltaStore, persons: Collection[str] | pl.Series, *, attrs: bool = True,
+              prefetched: pl.DataFrame | None = None) -> pl.DataFrame:
+    """Engagement edges of ``persons`` (a Series: everyone) with ``person_id``; from ``prefetched`` (the scope's
+    edges, :func:`~pipelines.features.inputs.scope_edges`) when given."""
     cols = ["src", "dst", "edge_type", "occurred_at", *(["attrs"] if attrs else [])]
-    if isinstance(persons, pl.Series):  # every person: every engagement edge
+    if prefetched is not None:
+        wanted = persons.to_list() if isinstance(persons, pl.Series) else list(persons)
+        data = prefetched.filter(pl.col("src").is_in([f"person:{p}" for p in wanted])).select(cols)
+    elif isinstance(persons, pl.Series):  # every person: every engagement edge
         data = store.read(GRAPH_EDGES, columns=cols, where={"edge_type": ["engaged_with"]})
     else:
         data = store.read(GRAPH_EDGES, columns=cols, where={"src": [f"person:{p}" for p in persons]})
@@ -99,7 +105,8 @@ def sf_ids_of(store: DeltaStore, persons: Collection[str]) -> pl.DataFrame:
         pl.col("record_id").filter(pl.col("source") == "salesforce_contact").last().alias("sf_contact_id"))
 
 
-def brief_context(store: DeltaStore, persons: Collection[str], *, now: dt.datetime) -> pl.DataFrame:
+def brief_context(store: DeltaStore, persons: Collection[str], *, now: dt.datetime,
+                  edges: pl.DataFrame | None = None) -> pl.DataFrame:
     """Who and why-now context for the persons being handed off (a handful to tens of thousands).
 
     ``person_id, first_name, last_name, title, email, phone, company, country_code, account_name,
@@ -112,7 +119,8 @@ def brief_context(store: DeltaStore, persons: Collection[str], *, now: dt.dateti
     accounts = _read(store, ACCOUNTS, ["account_id", "name", "industry", "employees"],
                      people["account_id"].drop_nulls().unique().to_list(), key="account_id").rename(
         {"name": "account_name", "industry": "account_industry", "employees": "account_employees"})
-    edges = _edges_of(store, persons)
+    prefetched = edges
+    edges = _edges_of(store, persons, prefetched=prefetched)
     kind = pl.col("attrs").str.json_path_match("$.type").fill_null("touch")
     detail = pl.col("dst").str.replace(r"^content:[a-z_]+:", "")
     touches = (edges.sort("occurred_at", descending=True).group_by("person_id").agg(
@@ -122,8 +130,10 @@ def brief_context(store: DeltaStore, persons: Collection[str], *, now: dt.dateti
         .unique(maintain_order=True).head(10).alias("engaged_content")))
     # buying group: other persons of the same account engaged in the last 30 days
     account_ids = people["account_id"].drop_nulls().unique().to_list()
-    surges = store.read(GRAPH_EDGES, columns=["src", "dst", "edge_type", "occurred_at", "weight"],
-                        where={"src": [f"account:{a}" for a in account_ids]})
+    account_nodes = [f"account:{a}" for a in account_ids]
+    surges = (prefetched.filter(pl.col("src").is_in(account_nodes)) if prefetched is not None else
+              store.read(GRAPH_EDGES, columns=["src", "dst", "edge_type", "occurred_at", "weight"],
+                         where={"src": account_nodes}))
     recent = surges.filter((pl.col("edge_type") == "surging_on")
                            & (pl.col("occurred_at") >= now - dt.timedelta(days=21)))
     topics = (recent.sort("weight", descending=True).group_by("src").agg(
@@ -131,7 +141,8 @@ def brief_context(store: DeltaStore, persons: Collection[str], *, now: dt.dateti
         .with_columns(pl.col("src").str.strip_prefix("account:").alias("account_id")).drop("src"))
     mates = _read(store, PERSONS, ["person_id", "first_name", "last_name", "title", "account_id"], account_ids,
                   key="account_id") if account_ids else people.clear()
-    mate_edges = _edges_of(store, mates["person_id"].to_list()) if mates.height else edges.clear()
+    mate_edges = (_edges_of(store, mates["person_id"].to_list(), prefetched=prefetched) if mates.height
+                  else edges.clear())
     active = mate_edges.filter(pl.col("occurred_at") >= now - dt.timedelta(days=30)).select("person_id").unique()
     group = (mates.join(active, on="person_id").select(
         "account_id", pl.col("person_id").alias("mate_id"),

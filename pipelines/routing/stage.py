@@ -80,13 +80,17 @@ def _owner_names(decisions: pl.DataFrame, roster: Roster) -> pl.DataFrame:
 
 def run_routing_stage(store: DeltaStore, *, rules: RoutingRules, roster: Roster, now: dt.datetime, run_id: str,
                       persons: Collection[str] | None = None, scores: pl.DataFrame | None = None,
-                      templates: Path | None = None) -> RoutingReport:
-    """Route the scored leads in scope that have no active handoff; then brief and stage the new handoffs."""
+                      edges: pl.DataFrame | None = None, templates: Path | None = None) -> RoutingReport:
+    """Route the scored leads in scope that have no active handoff; then brief and stage the new handoffs.
+
+    ``scores`` (the persons' fresh ``gold.lead_scores`` rows) and ``edges`` (their
+    :func:`~pipelines.features.inputs.scope_edges`) spare re-reading what a micro-batch already holds.
+    """
     import time
 
     report = RoutingReport()
     t = time.perf_counter()
-    inputs = routing_inputs(store, rules, persons=persons, scores=scores)
+    inputs = routing_inputs(store, rules, persons=persons, scores=scores, edges=edges)
     midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     log = read_decisions(store, ["person_id", "trigger", "seq", "decided_at", "owner_id", "owner_kind"],
                          persons=persons, since=None if persons is None else midnight)
@@ -118,13 +122,15 @@ def run_routing_stage(store: DeltaStore, *, rules: RoutingRules, roster: Roster,
     report.by_tier = dict(decided.group_by("tier").len().iter_rows())
     report.seconds["log"] = time.perf_counter() - t
     t = time.perf_counter()
-    report.briefs, report.tasks = complete_handoffs(store, now=now, persons=persons, templates=templates)
+    report.briefs, report.tasks = complete_handoffs(store, now=now, persons=persons, templates=templates,
+                                                    edges=edges, scores=scores)
     report.seconds["briefs_outbox"] = time.perf_counter() - t
     return report
 
 
 def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collection[str] | None = None,
-                      templates: Path | None = None, redo: Collection[str] = ()) -> tuple[int, int]:
+                      templates: Path | None = None, redo: Collection[str] = (), edges: pl.DataFrame | None = None,
+                      scores: pl.DataFrame | None = None) -> tuple[int, int]:
     """Render briefs and stage CRM tasks for qualified handoffs whose current decision has no brief yet
     (and for the handoff ids in ``redo``: escalated ones, whose owner changed). Returns (briefs, tasks)."""
     log = read_decisions(store, persons=persons) if persons is not None else read_decisions(store)
@@ -143,19 +149,23 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
         return 0, 0
     briefs_n = tasks_n = 0
     for start in range(0, todo.height, BRIEF_CHUNK):  # bounded memory: a brief is a few KB, twice
-        b, t = _brief_chunk(store, todo.slice(start, BRIEF_CHUNK), now=now, templates=templates, redo=redo)
+        b, t = _brief_chunk(store, todo.slice(start, BRIEF_CHUNK), now=now, templates=templates, redo=redo,
+                            edges=edges, scores=scores)
         briefs_n, tasks_n = briefs_n + b, tasks_n + t
     return briefs_n, tasks_n
 
 
 def _brief_chunk(store: DeltaStore, todo: pl.DataFrame, *, now: dt.datetime, templates: Path | None,
-                 redo: Collection[str]) -> tuple[int, int]:
+                 redo: Collection[str], edges: pl.DataFrame | None, scores: pl.DataFrame | None) -> tuple[int, int]:
     from pipelines.briefs import render_briefs
     from pipelines.outbox import build_outbox, stage_outbox
 
     who = todo["person_id"].unique().to_list()
-    context = brief_context(store, who, now=now)
-    reasons = store.read(LEAD_SCORES, columns=["person_id", "reasons"], where={"person_id": who})
+    context = brief_context(store, who, now=now, edges=edges)
+    fresh = scores.select("person_id", "reasons") if scores is not None else None
+    if fresh is None or not set(who) <= set(fresh["person_id"].to_list()):
+        fresh = store.read(LEAD_SCORES, columns=["person_id", "reasons"], where={"person_id": who})
+    reasons = fresh.filter(pl.col("person_id").is_in(who))
     handoffs = (todo.join(context, on="person_id", how="left").join(reasons, on="person_id", how="left")
                 .with_columns(pl.col("model_version").fill_null("none"),
                               pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String)))))

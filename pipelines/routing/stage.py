@@ -18,8 +18,8 @@ import polars as pl
 from pipelines.scoring.stage import LEAD_SCORES
 from pipelines.storage.delta import DeltaStore
 
-from .decisions import (DECISION_CONTRACT, INPUT_COLUMNS, active_handoffs, append_decisions, assigned_today,
-                        handoff_ids, latest_decisions, read_decisions)
+from .decisions import (DECISION_CONTRACT, DECISIONS, INPUT_COLUMNS, active_handoffs, append_decisions,
+                        assigned_today, handoff_ids, latest_decisions, read_decisions)
 from .engine import route_leads
 from .inputs import brief_context, routing_inputs
 from .roster import Roster
@@ -121,6 +121,7 @@ def run_routing_stage(store: DeltaStore, *, rules: RoutingRules, roster: Roster,
     report.by_rule = dict(decided.group_by("rule_id").len().iter_rows())
     report.by_tier = dict(decided.group_by("tier").len().iter_rows())
     report.seconds["log"] = time.perf_counter() - t
+    del inputs, log, fresh, core, snap, decided  # 1M decisions with their candidate lists: free before the briefs
     t = time.perf_counter()
     report.briefs, report.tasks = complete_handoffs(store, now=now, persons=persons, templates=templates,
                                                     edges=edges, scores=scores)
@@ -133,8 +134,9 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
                       scores: pl.DataFrame | None = None) -> tuple[int, int]:
     """Render briefs and stage CRM tasks for qualified handoffs whose current decision has no brief yet
     (and for the handoff ids in ``redo``: escalated ones, whose owner changed). Returns (briefs, tasks)."""
-    log = read_decisions(store, persons=persons) if persons is not None else read_decisions(store)
+    log = read_decisions(store, persons=persons) if persons is not None else _qualified_log(store)
     current = latest_decisions(log).filter(pl.col("trigger").str.starts_with("qualified:"))
+    del log
     if store.table(BRIEFS) is None:
         done = pl.DataFrame(schema={"handoff_id": pl.String, "decision_id": pl.String})
     elif persons is not None:
@@ -153,6 +155,14 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
                             edges=edges, scores=scores)
         briefs_n, tasks_n = briefs_n + b, tasks_n + t
     return briefs_n, tasks_n
+
+
+def _qualified_log(store: DeltaStore) -> pl.DataFrame:
+    """The decisions of qualified handoffs only (nurture rows, often half the log, are never briefed)."""
+    table = store.table(DECISIONS)
+    if table is None:
+        return read_decisions(store)
+    return pl.scan_delta(table).filter(pl.col("trigger").str.starts_with("qualified:")).collect()
 
 
 def _brief_chunk(store: DeltaStore, todo: pl.DataFrame, *, now: dt.datetime, templates: Path | None,

@@ -8,23 +8,18 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from contracts.registry import BRONZE_CONTRACTS
 from handoff.evaluation import account_accuracy
-from handoff.world import generate_world
 from pipelines.identity.resolve import OVERRIDE_SCHEMA
 from pipelines.identity.stage import (ACCOUNTS, CROSSWALK, IDENTITY_TABLES, MODEL_REGISTRY, OVERRIDES,
                                       PERSON_ACCOUNTS, PERSON_RECORDS, PERSONS, run_identity_stage)
-from pipelines.ingest.bronze import ingest_bronze_all
 from pipelines.storage.delta import DeltaStore
+from worlds import world_lakehouse
 
 
 @pytest.fixture(scope="module")
 def lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[DeltaStore, Path]:
     root = tmp_path_factory.mktemp("stage")
-    generate_world(root, persons=1_000, seed=5)
-    store = DeltaStore(str(root / "lake"))
-    ingest_bronze_all(BRONZE_CONTRACTS, store=store, landing_root=root / "landing", run_id="t")
-    return store, root / "truth"
+    return world_lakehouse(root, persons=1_000, seed=5, through="bronze"), root / "truth"
 
 
 def test_stage_writes_silver_and_a_rerun_changes_nothing(lake) -> None:  # noqa: ANN001

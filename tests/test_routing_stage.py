@@ -12,11 +12,9 @@ import pytest
 
 from contracts.registry import BRONZE_CONTRACTS
 from handoff.crm_stub import running_crm_stub
-from handoff.world import generate_world
 from models import train
 from pipelines.features.inputs import read_feature_inputs
-from pipelines.graph.stage import run_graph_stage
-from pipelines.identity.stage import CROSSWALK, PERSON_RECORDS, run_identity_stage
+from pipelines.identity.stage import CROSSWALK, PERSON_RECORDS
 from pipelines.ingest.bronze import ingest_bronze_all
 from pipelines.outbox import CRM_TASKS, dispatch
 from pipelines.realtime import route_event_batch
@@ -24,6 +22,7 @@ from pipelines.routing import (BRIEFS, DECISIONS, RuleBook, check_slas, read_dec
                                run_routing_stage)
 from pipelines.scoring import LEAD_SCORES, registry_for, score_leads, split_holdout, training_frame
 from pipelines.storage.delta import DeltaStore
+from worlds import world_lakehouse
 
 SCORED_AT = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC)  # a Monday: most reps are at work somewhere
@@ -33,11 +32,7 @@ RULES_DIR = Path(__file__).resolve().parents[1] / "rules" / "routing"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, DeltaStore]:
     root = tmp_path_factory.mktemp("routing")
-    generate_world(root, persons=3_000, seed=9)
-    lake = DeltaStore(str(root / "lake"))
-    ingest_bronze_all(BRONZE_CONTRACTS, store=lake, landing_root=root / "landing", run_id="t")
-    run_identity_stage(lake, run_id="t", threads=2)
-    run_graph_stage(lake)
+    lake = world_lakehouse(root, persons=3_000, seed=9)
     inputs = read_feature_inputs(lake)
     fit_rows, _ = split_holdout(training_frame(inputs))
     model = train(fit_rows, label="converted", time_column="as_of", id_columns=["person_id"])

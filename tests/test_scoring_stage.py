@@ -7,28 +7,19 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from contracts.registry import BRONZE_CONTRACTS
-from handoff.world import generate_world
 from models import REVIEW_THRESHOLD, train
 from pipelines.features.inputs import read_feature_inputs
-from pipelines.graph.stage import run_graph_stage
-from pipelines.identity.stage import run_identity_stage
-from pipelines.ingest.bronze import ingest_bronze_all
-from pipelines.scoring import LEAD_SCORES, TIERS, run_scoring_stage, score_leads, split_holdout, training_frame
+from pipelines.scoring import (LEAD_SCORES, TIERS, run_scoring_stage, score_leads, split_holdout,
+                               training_frame)
 from pipelines.storage.delta import DeltaStore
+from worlds import world_lakehouse
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> DeltaStore:
-    root = tmp_path_factory.mktemp("scoring")
-    generate_world(root, persons=3_000, seed=9)
-    lake = DeltaStore(str(root / "lake"))
-    ingest_bronze_all(BRONZE_CONTRACTS, store=lake, landing_root=root / "landing", run_id="t")
-    run_identity_stage(lake, run_id="t", threads=2)
-    run_graph_stage(lake)
-    return lake
+    return world_lakehouse(tmp_path_factory.mktemp("scoring"), persons=3_000, seed=9)
 
 
 def test_training_frame_is_point_in_time_and_the_holdout_is_the_latest(store: DeltaStore) -> None:

@@ -80,7 +80,8 @@ def match_event_persons(store: DeltaStore, records: pl.DataFrame, *, now: dt.dat
     base = normalize_person_records(records)
     keys = deterministic_keys(base)
     lookup = _keys_frame(keys)
-    known = (store.read(PERSON_RECORDS, where=lookup) if lookup else None)
+    key_columns = ["email_norm", "sf_lead_id", "sf_contact_id", "user_id", "anonymous_id", "last_norm", "person_id"]
+    known = store.read(PERSON_RECORDS, columns=key_columns, where=lookup) if lookup else None
     if known is not None and known.height:
         known_keys = deterministic_keys(known).join(
             known.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("row"), "person_id"), on="row")

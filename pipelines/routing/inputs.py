@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 import polars as pl
 
+from pipelines.graph.build import latest
 from pipelines.graph.stage import GRAPH_EDGES
 from pipelines.identity.stage import ACCOUNTS, CROSSWALK, PERSONS
 from pipelines.scoring.stage import LEAD_SCORES
@@ -32,11 +33,6 @@ def _read(store: DeltaStore, table: str, columns: list[str], persons: Collection
     if persons is None:
         return pl.from_arrow(dt_.to_pyarrow_table(columns=columns))  # type: ignore[return-value]
     return store.read(table, columns=columns, where={key: list(persons)})
-
-
-def _latest(frame: pl.DataFrame, key: str) -> pl.DataFrame:
-    order = [c for c in ("ingested_at", "source_file", "source_row") if c in frame.columns]
-    return frame.sort(order).unique(key, keep="last")
 
 
 def product_interest(edges: pl.DataFrame, rules: RoutingRules) -> pl.DataFrame:
@@ -71,7 +67,8 @@ def routing_inputs(store: DeltaStore, rules: RoutingRules, *, persons: Collectio
     opps = _read(store, "bronze.salesforce_opportunity", [
         "id", "account_id", "owner_id", "is_closed", "is_deleted", "created_at", "ingested_at", "source_file",
         "source_row"], scope, key="account_id")
-    open_opps = (_latest(opps, "id").filter(~pl.col("is_closed").fill_null(False) & ~pl.col("is_deleted").fill_null(False))
+    live = ~pl.col("is_closed").fill_null(False) & ~pl.col("is_deleted").fill_null(False)
+    open_opps = (latest(opps, "id").filter(live)
                  .sort("created_at").group_by("account_id").agg(pl.col("owner_id").last().alias("opportunity_owner_id")))
     edges = _edges_of(store, wanted, attrs=False, prefetched=edges)
     return (scores.join(people, on="person_id", how="left")

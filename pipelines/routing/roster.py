@@ -158,7 +158,8 @@ def _rep_frame(spec: RosterFile) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=REP_SCHEMA)
 
 
-def _problems(exc: ValidationError) -> str:
+def field_problems(exc: ValidationError) -> str:
+    """One line per invalid field, named by its path in the file (``reps[3].time_zone: ...``)."""
     lines = []
     for err in exc.errors():
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
@@ -187,7 +188,7 @@ def parse_roster(data: Mapping[str, Any], *, source: str = "<roster>") -> Roster
     try:
         spec = RosterFile.model_validate(dict(data))
     except ValidationError as exc:
-        msg = f"roster {source} is invalid; fix these fields:\n{_problems(exc)}"
+        msg = f"roster {source} is invalid; fix these fields:\n{field_problems(exc)}"
         raise RosterError(msg) from None
     return Roster(spec, source=source)
 

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from pipelines.storage.delta import DeltaStore
 
+from .roster import field_problems
+
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10× faster
 
 __all__ = ["RoutingRules", "RuleBook", "RULE_VERSIONS", "RULE_ACTIVATIONS", "RulesError", "parse_rules"]
@@ -109,12 +111,6 @@ class RoutingRules(_Strict):
     escalation: Escalation = Field(default_factory=Escalation)
 
 
-def _problems(exc: ValidationError) -> str:
-    return "\n".join(
-        "  " + ("".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]).lstrip(".") or "<top>")
-        + f": {e['msg']}" for e in exc.errors())
-
-
 def parse_rules(text: str, *, source: str = "<rules>") -> RoutingRules:
     """Validate one rules version from its YAML text.
 
@@ -135,7 +131,7 @@ def parse_rules(text: str, *, source: str = "<rules>") -> RoutingRules:
         msg = f"rules {source} are not valid YAML: {exc}"
         raise RulesError(msg) from None
     except ValidationError as exc:
-        msg = f"rules {source} are invalid; fix these fields:\n{_problems(exc)}"
+        msg = f"rules {source} are invalid; fix these fields:\n{field_problems(exc)}"
         raise RulesError(msg) from None
 
 

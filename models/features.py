@@ -106,9 +106,11 @@ def learn_levels(column: pl.Series, *, max_levels: int = MAX_LEVELS) -> list[str
 
 
 def feature_matrix(frame: pl.DataFrame, features: Sequence[str], kinds: Mapping[str, FeatureKind],
-                   levels: Mapping[str, Sequence[str]]) -> np.ndarray:
-    """A C-ordered float32 matrix (rows × ``features``), categorical codes as floats, NaN for missing.
+                   levels: Mapping[str, Sequence[str]], *, order: Literal["c", "fortran"] = "c") -> np.ndarray:
+    """A float32 matrix (rows × ``features``), categorical codes as floats, NaN for missing.
 
+    ``order="c"`` (rows contiguous) is what XGBoost reads; ``order="fortran"`` (columns contiguous) is what
+    :class:`models.forest.CompiledForest` reads, and costs less to build from Polars' columns.
     Raises a ``ValueError`` naming every feature column the frame lacks.
 
     Examples
@@ -134,14 +136,14 @@ def feature_matrix(frame: pl.DataFrame, features: Sequence[str], kinds: Mapping[
         else:
             exprs.append(numeric_expr(f, schema[f]))
     if not exprs:
-        return np.empty((frame.height, 0), dtype=np.float32)
+        return np.empty((frame.height, 0), dtype=np.float32, order="F" if order == "fortran" else "C")
     # nulls filled in Polars first: to_numpy of a column without nulls is a plain copy, with nulls it is not
-    out = frame.select(exprs).to_numpy(order="c")
+    out = frame.select(exprs).to_numpy(order=order)
     if any(kinds[f] == "numeric" and schema[f].is_float() for f in features):
         infinite = np.isinf(out)
         if infinite.any():
             out[infinite] = nan
-    return np.ascontiguousarray(out, dtype=np.float32)
+    return np.asarray(out, dtype=np.float32, order="F" if order == "fortran" else "C")
 
 
 def summarise(frame: pl.DataFrame, features: Sequence[str], kinds: Mapping[str, FeatureKind],

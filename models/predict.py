@@ -33,6 +33,6 @@ def predict(model: TrainedModel, frame: pl.DataFrame, *, calibrated: bool = True
     ...
     ValueError: the frame lacks the model's feature columns ['x']; add them (null where unknown) ...
     """
-    raw = model.raw_probability(model.matrix(frame))
+    raw = model.raw_probability(model.matrix_for_scoring(frame))
     out = model.calibrator.apply(raw) if calibrated else raw.astype(np.float64)
     return pl.Series(SCORE, out, dtype=pl.Float64)

@@ -1,0 +1,107 @@
+"""The compiled forest scores exactly what XGBoost's predictor scores, and declines what it cannot score."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+import xgboost as xgb
+
+import models.model as model_module
+from models import predict, train
+from models.forest import compile_forest
+
+
+def _data(rows: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Numeric columns with NaN and ±big values, a 5-level, a 30-level and a 150-level categorical code."""
+    rng = np.random.default_rng(seed)
+    x = np.empty((rows, 6), dtype=np.float32)
+    x[:, 0] = rng.normal(size=rows)
+    x[:, 1] = rng.exponential(3.0, size=rows)
+    x[:, 2] = rng.integers(0, 5, size=rows)
+    x[:, 3] = rng.integers(0, 30, size=rows)
+    x[:, 4] = rng.integers(0, 150, size=rows)
+    x[:, 5] = rng.uniform(-1e6, 1e6, size=rows)
+    logit = x[:, 0] + 0.3 * x[:, 1] + (x[:, 2] == 3) + np.isin(x[:, 3], [1, 4, 9, 16, 25]) + (x[:, 4] % 7 == 0)
+    y = (rng.uniform(size=rows) < 1 / (1 + np.exp(-(logit - 1.5)))).astype(np.float32)
+    for col, share in ((0, 0.2), (1, 0.1), (3, 0.15), (4, 0.1)):
+        x[rng.uniform(size=rows) < share, col] = np.nan
+    return x, y
+
+
+def _booster(depth: int, **params: object) -> xgb.Booster:
+    x, y = _data(20_000, seed=depth)
+    dtrain = xgb.DMatrix(x, label=y, feature_types=["q", "q", "c", "c", "c", "q"], enable_categorical=True)
+    return xgb.train({"objective": "binary:logistic", "tree_method": "hist", "max_depth": depth, "eta": 0.3,
+                      "max_cat_to_onehot": 4, "max_cat_threshold": 64, "seed": 1, **params},
+                     dtrain, num_boost_round=40)
+
+
+def _unseen(rows: int) -> np.ndarray:
+    """New rows, plus codes XGBoost treats specially: negative, beyond the levels seen, fractional."""
+    x, _ = _data(rows, seed=99)
+    x[::11, 3] = -1.0
+    x[::13, 4] = 400.0
+    x[::17, 2] = 2.7
+    x[::19, 3] = 64.0
+    x[::23, :] = np.nan
+    return x
+
+
+@pytest.mark.parametrize("depth", [1, 3, 6])
+def test_margins_match_xgboost(depth: int) -> None:
+    booster = _booster(depth)
+    forest = compile_forest(booster)
+    assert forest is not None
+    assert forest.clears.dtype == (np.uint32 if depth <= 5 else np.uint64)
+    x = _unseen(30_000)
+    expected = booster.inplace_predict(x, predict_type="margin")
+    for matrix in (x, np.asfortranarray(x)):
+        np.testing.assert_allclose(forest.margin(matrix, threads=2), expected, rtol=0, atol=2e-5)
+    np.testing.assert_allclose(forest.probability(x, threads=1), booster.inplace_predict(x), rtol=0, atol=2e-6)
+
+
+def test_wide_and_narrow_category_sets_are_both_compiled() -> None:
+    forest = compile_forest(_booster(6))
+    assert forest is not None
+    kinds = set(np.unique(forest.kind).tolist())
+    assert kinds == {0, 1, 2}, "numeric, ≤ 64-code and wider category splits should all occur"
+
+
+def test_declines_what_it_cannot_score() -> None:
+    x, y = _data(2_000, seed=3)
+    deep = xgb.train({"objective": "binary:logistic", "max_depth": 9, "min_child_weight": 0, "eta": 0.5},
+                     xgb.DMatrix(x, label=y), num_boost_round=3)
+    assert max(tree.count("leaf=") for tree in deep.get_dump()) > 64
+    assert compile_forest(deep) is None  # more than 64 leaves a tree
+    regression = xgb.train({"objective": "reg:squarederror"}, xgb.DMatrix(x, label=y), num_boost_round=2)
+    assert compile_forest(regression) is None
+    forest_of_trees = xgb.train({"objective": "binary:logistic", "num_parallel_tree": 3},
+                                xgb.DMatrix(x, label=y), num_boost_round=2)
+    assert compile_forest(forest_of_trees) is None
+
+
+def test_predict_uses_the_compiled_forest_from_the_threshold_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    n = 6_000
+    frame = pl.DataFrame({
+        "visits": rng.poisson(3, n).astype(float),
+        "industry": rng.choice(["saas", "retail", "bank", "gov", "edu", "health"], n).tolist(),
+        "won": (rng.uniform(size=n) < 0.3).astype(int),
+    }).with_columns(pl.when(pl.int_range(n) % 9 == 0).then(None).otherwise(pl.col("industry")).alias("industry"))
+    model = train(frame, label="won", params={"num_boost_round": 30})
+    slow = predict(model, frame)
+    calls: list[int] = []
+    forest = model.forest
+    assert forest is not None
+    original = type(forest).probability
+
+    def counted(self, matrix, *, threads=None):  # noqa: ANN001, ANN202 - a spy with the same signature
+        calls.append(matrix.shape[0])
+        return original(self, matrix, threads=threads)
+
+    monkeypatch.setattr(type(forest), "probability", counted)
+    monkeypatch.setattr(model_module, "COMPILED_MIN_ROWS", 1_000)
+    fast = predict(model, frame)
+    assert calls == [n]
+    np.testing.assert_allclose(fast.to_numpy(), slow.to_numpy(), rtol=0, atol=1e-5)

@@ -6,32 +6,43 @@ vectorises them (AVX2/AVX-512 where the CPU has it: numba compiles for the host)
 
 from __future__ import annotations
 
+import math
+
 import numba
 import numpy as np
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-__all__ = ["margins", "MISSING_CODE", "NEGATIVE_CODE", "NUMERIC", "NARROW", "WIDE"]
+from .forest import NARROW_MAX
 
+__all__ = ["margins", "sigmoid", "category_codes", "MISSING_CODE", "NEGATIVE_CODE", "NUMERIC", "NARROW", "WIDE"]
+
+_INF = np.float32(np.inf)
 MISSING_CODE = np.uint32(0xFFFFFFFF)  # a missing categorical value: goes the split's default way
 NEGATIVE_CODE = np.uint32(0xFFFFFFFE)  # a negative code: never in a set (goes left), as in XGBoost
 NUMERIC, NARROW, WIDE = 0, 1, 2  # split kinds: threshold; category set as a 64-bit mask; as a table
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
-def _numeric(col, alive, threshold, keep, every, default_right):  # pragma: no cover - compiled
+def _numeric_left(col, alive, threshold, keep, every):  # pragma: no cover - compiled
+    # missing (NaN, ±inf) goes left: right only for finite v >= threshold
     for i in range(col.shape[0]):
         v = col[i]
-        right = (v >= threshold) | ((v != v) & default_right)
-        alive[i] &= keep if right else every
+        alive[i] &= keep if (v >= threshold) & (v < _INF) else every
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
-def _narrow(codes, alive, bits, keep, every, default_right):  # pragma: no cover - compiled
+def _numeric_right(col, alive, threshold, keep, every):  # pragma: no cover - compiled
+    # missing (NaN, ±inf) goes right: left only for finite v < threshold
+    for i in range(col.shape[0]):
+        v = col[i]
+        alive[i] &= every if (v < threshold) & (v > -_INF) else keep
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
+def _narrow(codes, alive, bits, keep, every):  # pragma: no cover - compiled
+    # codes are NARROW_CODES: bit 63 of the set is the split's default way, bit 62 is 0
     for i in range(codes.shape[0]):
-        c = codes[i]
-        inset = (((bits >> (c & np.uint32(63))) & np.uint64(1)) != 0) & (c < np.uint32(64))
-        right = default_right if c == MISSING_CODE else inset
-        alive[i] &= keep if right else every
+        alive[i] &= keep if (bits >> np.uint64(codes[i])) & np.uint64(1) else every
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
@@ -45,31 +56,33 @@ def _wide(codes, alive, table, keep, every, default_right):  # pragma: no cover 
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
-def _block(columns, codes, start, stop, tree_nodes, kind, feature, threshold, default_right, clears, every,
+def _block(columns, codes, narrow, start, stop, tree_nodes, kind, feature, threshold, default_right, clears, every,
            bits, table_base, table, tree_leaves, leaves, base, out):  # pragma: no cover - compiled
     n = stop - start
-    acc = np.zeros(n, dtype=np.float32)
+    acc = np.full(n, base, dtype=np.float32)  # base first, then tree by tree: XGBoost's order of float32 sums
     alive = np.empty(n, dtype=clears.dtype)
     for t in range(tree_nodes.shape[0] - 1):
         alive[:] = every
         for j in range(tree_nodes[t], tree_nodes[t + 1]):
-            dr = default_right[j] != 0
             if kind[j] == NUMERIC:
-                _numeric(columns[feature[j], start:stop], alive, threshold[j], clears[j], every, dr)
+                if default_right[j]:
+                    _numeric_right(columns[feature[j], start:stop], alive, threshold[j], clears[j], every)
+                else:
+                    _numeric_left(columns[feature[j], start:stop], alive, threshold[j], clears[j], every)
             elif kind[j] == NARROW:
-                _narrow(codes[feature[j], start:stop], alive, bits[j], clears[j], every, dr)
+                _narrow(narrow[feature[j], start:stop], alive, bits[j], clears[j], every)
             else:
                 _wide(codes[feature[j], start:stop], alive, table[table_base[j]:table_base[j + 1]],
-                      clears[j], every, dr)
+                      clears[j], every, default_right[j] != 0)
         first = tree_leaves[t]
         for i in range(n):
             acc[i] += leaves[first + trailing_zeros(alive[i])]
     for i in range(n):
-        out[start + i] = acc[i] + base
+        out[start + i] = acc[i]
 
 
 @numba.njit(parallel=True, cache=True, nogil=True, boundscheck=False)
-def margins(columns, codes, tree_nodes, kind, feature, threshold, default_right, clears, every, bits,
+def margins(columns, codes, narrow, tree_nodes, kind, feature, threshold, default_right, clears, every, bits,
             table_base, table, tree_leaves, leaves, base, block, out):  # pragma: no cover - compiled
     """``out[i] = base + Σ_t leaf_t(row i)``, QuickScorer-style.
 
@@ -85,5 +98,37 @@ def margins(columns, codes, tree_nodes, kind, feature, threshold, default_right,
     n_blocks = (rows + block - 1) // block
     for b in numba.prange(n_blocks):
         start = b * block
-        _block(columns, codes, start, min(rows, start + block), tree_nodes, kind, feature, threshold,
+        _block(columns, codes, narrow, start, min(rows, start + block), tree_nodes, kind, feature, threshold,
                default_right, clears, every, bits, table_base, table, tree_leaves, leaves, base, out)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def sigmoid(margin, out):  # pragma: no cover - compiled
+    """XGBoost's logistic transform in float32, ``1 / (expf(-m) + 1)``, so probabilities match it bit for bit."""
+    for i in numba.prange(margin.shape[0]):
+        out[i] = np.float32(1.0) / (np.float32(math.exp(-margin[i])) + np.float32(1.0))
+
+
+_BEYOND, _MISSING = np.uint8(62), np.uint8(63)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True, boundscheck=False)
+def category_codes(values, codes, narrow):  # pragma: no cover - compiled
+    """Codes of categorical values (features × rows, float32), XGBoost's way, in the kernel's two forms.
+
+    Values are truncated to integers. ``codes`` (uint32) marks NaN as MISSING_CODE (the default way) and
+    negative values as NEGATIVE_CODE (in no set); ``narrow`` (uint8) keeps 0-61, turns anything else into 62
+    (in no set) and NaN into 63 (bit 63 of a narrow split's set is its default way).
+    """
+    limit = np.float32(NEGATIVE_CODE - 1)
+    for r in range(values.shape[0]):
+        for i in numba.prange(values.shape[1]):
+            v = values[r, i]
+            if v != v:
+                codes[r, i], narrow[r, i] = MISSING_CODE, _MISSING
+            elif v < np.float32(0.0):
+                codes[r, i], narrow[r, i] = NEGATIVE_CODE, _BEYOND
+            else:
+                c = np.uint32(min(v, limit))
+                codes[r, i] = c
+                narrow[r, i] = np.uint8(c) if c <= NARROW_MAX else _BEYOND

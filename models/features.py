@@ -106,11 +106,14 @@ def learn_levels(column: pl.Series, *, max_levels: int = MAX_LEVELS) -> list[str
 
 
 def feature_matrix(frame: pl.DataFrame, features: Sequence[str], kinds: Mapping[str, FeatureKind],
-                   levels: Mapping[str, Sequence[str]], *, order: Literal["c", "fortran"] = "c") -> np.ndarray:
+                   levels: Mapping[str, Sequence[str]], *, order: Literal["c", "fortran"] = "c",
+                   finite: bool = True) -> np.ndarray:
     """A float32 matrix (rows × ``features``), categorical codes as floats, NaN for missing.
 
     ``order="c"`` (rows contiguous) is what XGBoost reads; ``order="fortran"`` (columns contiguous) is what
     :class:`models.forest.CompiledForest` reads, and costs less to build from Polars' columns.
+    ``finite=False`` leaves ±inf in float columns (the compiled forest reads them as missing; XGBoost
+    refuses them), which saves a pass over the matrix.
     Raises a ``ValueError`` naming every feature column the frame lacks.
 
     Examples
@@ -139,7 +142,7 @@ def feature_matrix(frame: pl.DataFrame, features: Sequence[str], kinds: Mapping[
         return np.empty((frame.height, 0), dtype=np.float32, order="F" if order == "fortran" else "C")
     # nulls filled in Polars first: to_numpy of a column without nulls is a plain copy, with nulls it is not
     out = frame.select(exprs).to_numpy(order=order)
-    if any(kinds[f] == "numeric" and schema[f].is_float() for f in features):
+    if finite and any(kinds[f] == "numeric" and schema[f].is_float() for f in features):
         infinite = np.isinf(out)
         if infinite.any():
             out[infinite] = nan

@@ -13,6 +13,8 @@ Semantics are XGBoost's, and :meth:`CompiledForest.margin` agrees with
 - numeric split: ``x < threshold`` goes left; a missing value (NaN) goes the split's default way;
 - categorical split: codes in the split's category set go right, every other code (negative ones, codes beyond
   the set's range) goes left; NaN goes the default way;
+- ±inf counts as missing, as everywhere in ``models`` (:func:`models.features.feature_matrix` turns it into
+  NaN; XGBoost refuses it);
 - the margin is ``logit(base_score)`` plus the leaves' sum (``binary:logistic``).
 
 Only single-target ``binary:logistic`` gbtree boosters with at most 64 leaves a tree are compiled
@@ -33,8 +35,9 @@ import xgboost as xgb
 
 __all__ = ["CompiledForest", "compile_forest", "category_codes", "MAX_LEAVES"]
 
-NUMERIC, NARROW, WIDE = 0, 1, 2  # split kinds, as in the kernel: threshold; category set ≤ 64 codes; wider
+NUMERIC, NARROW, WIDE = 0, 1, 2  # split kinds, as in the kernel: threshold; category set of codes ≤ 61; wider
 
+NARROW_MAX = 61  # NARROW splits hold codes 0-61; bit 62 (codes beyond, negative) is 0, bit 63 the default way
 MAX_LEAVES = 64  # one uint64 bitmask of leaves per row and tree
 _BLOCK = 2048  # rows tested against a tree's splits at once (their masks and columns stay in cache)
 _ALL = (1 << 64) - 1
@@ -59,12 +62,12 @@ class CompiledForest:
     """
 
     tree_nodes: np.ndarray  # int64 (trees + 1): offsets into the split arrays
-    kind: np.ndarray  # int8 (splits): NUMERIC, NARROW (category set ≤ 64 codes) or WIDE
+    kind: np.ndarray  # int8 (splits): NUMERIC, NARROW (category set of codes ≤ 61) or WIDE
     feature: np.ndarray  # int32 (splits): a column of the matrix, or for categorical splits a row of ``codes``
     threshold: np.ndarray  # float32 (splits)
     default_right: np.ndarray  # int8 (splits): 1 where a missing value goes right
     clears: np.ndarray  # uint32 or uint64 (splits): every leaf bit except the split's left subtree
-    bits: np.ndarray  # uint64 (splits): NARROW splits' category set
+    bits: np.ndarray  # uint64 (splits): NARROW splits' category set, bit 63 = missing goes right
     table_base: np.ndarray  # int64 (splits + 1): WIDE splits' slice of ``table``
     table: np.ndarray  # uint8: 1 where a code goes right; each WIDE slice ends with a 0 for codes beyond it
     categorical: np.ndarray  # int32: the matrix columns that hold categorical codes (rows of ``codes``)
@@ -93,32 +96,45 @@ class CompiledForest:
         out = np.empty(columns.shape[1], dtype=np.float32)
         if not out.size:
             return out
-        codes = category_codes(columns[self.categorical])
+        codes, narrow = category_codes(columns[self.categorical])
         every = self.clears.dtype.type(np.iinfo(self.clears.dtype).max)
-        limit = numba.config.NUMBA_NUM_THREADS
         with _KERNEL_LOCK:
-            numba.set_num_threads(max(1, min(threads or limit, limit)))
-            margins(columns, codes, self.tree_nodes, self.kind, self.feature, self.threshold, self.default_right,
+            numba.set_num_threads(_threads(threads))
+            margins(columns, codes, narrow, self.tree_nodes, self.kind, self.feature, self.threshold, self.default_right,
                     self.clears, every, self.bits, self.table_base, self.table, self.tree_leaves, self.leaves,
                     np.float32(self.base_margin), _BLOCK, out)
         return out
 
     def probability(self, matrix: np.ndarray, *, threads: int | None = None) -> np.ndarray:
         """``sigmoid(margin)``: the booster's (uncalibrated) probability of each row, float32."""
+        from ._forest_kernel import sigmoid
+
         m = self.margin(matrix, threads=threads)
-        return (np.float32(1.0) / (np.float32(1.0) + np.exp(-m))).astype(np.float32)
+        out = np.empty_like(m)
+        with _KERNEL_LOCK:
+            sigmoid(m, out)
+        return out
 
 
-def category_codes(values: np.ndarray) -> np.ndarray:
-    """uint32 codes of categorical feature values, XGBoost's way: truncated to integers, NaN as
-    ``MISSING_CODE`` (the split's default way), negative values as ``NEGATIVE_CODE`` (in no set)."""
-    from ._forest_kernel import MISSING_CODE, NEGATIVE_CODE
+def _threads(wanted: int | None) -> int:
+    import numba
 
-    missing = np.isnan(values)
-    codes = np.where(missing | (values < 0), 0, np.minimum(values, float(NEGATIVE_CODE - 1))).astype(np.uint32)
-    codes[values < 0] = NEGATIVE_CODE
-    codes[missing] = MISSING_CODE
-    return codes
+    limit = numba.config.NUMBA_NUM_THREADS
+    return max(1, min(wanted or limit, limit))
+
+
+def category_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """uint32 codes and uint8 narrow codes of categorical values (features × rows), as the kernel reads them
+    (:func:`models._forest_kernel.category_codes`)."""
+    from ._forest_kernel import category_codes as fill
+
+    values = np.ascontiguousarray(values, dtype=np.float32)
+    codes = np.empty(values.shape, dtype=np.uint32)
+    narrow = np.empty(values.shape, dtype=np.uint8)
+    if values.size:
+        with _KERNEL_LOCK:
+            fill(values, codes, narrow)
+    return codes, narrow
 
 
 def _base_margin(learner: dict[str, Any]) -> float | None:
@@ -194,8 +210,9 @@ def compile_forest(booster: xgb.Booster) -> CompiledForest | None:
             else:
                 feature = code_row[feature]
                 codes = [int(c) for c in cats.get(node, [])]
-                if max(codes, default=0) < 64:
-                    kind, bits, table = NARROW, sum(1 << c for c in set(codes)), None
+                if max(codes, default=0) <= NARROW_MAX:
+                    default = (1 << 63) if not tree["default_left"][node] else 0
+                    kind, bits, table = NARROW, sum(1 << c for c in set(codes)) | default, None
                 else:
                     kind, bits = WIDE, 0
                     table = np.zeros(max(codes) + 2, dtype=np.uint8)  # last slot: codes beyond the set

@@ -115,14 +115,18 @@ class TrainedModel:
         """XGBoost feature types: ``"q"`` numeric, ``"c"`` categorical."""
         return ["c" if self.kinds[f] == "categorical" else "q" for f in self.features]
 
-    def matrix(self, frame: pl.DataFrame, *, order: Literal["c", "fortran"] = "c") -> np.ndarray:
-        """The float32 feature matrix of ``frame`` in this model's feature order and encoding."""
-        return feature_matrix(frame, self.features, self.kinds, self.levels, order=order)
+    def matrix(self, frame: pl.DataFrame, *, order: Literal["c", "fortran"] = "c",
+               finite: bool = True) -> np.ndarray:
+        """The float32 feature matrix of ``frame`` in this model's feature order and encoding
+        (:func:`models.features.feature_matrix`)."""
+        return feature_matrix(frame, self.features, self.kinds, self.levels, order=order, finite=finite)
 
     def matrix_for_scoring(self, frame: pl.DataFrame) -> np.ndarray:
-        """:meth:`matrix` in the order :meth:`raw_probability` will read fastest for this many rows."""
-        compiled = frame.height >= COMPILED_MIN_ROWS and self.forest is not None
-        return self.matrix(frame, order="fortran" if compiled else "c")
+        """:meth:`matrix` as :meth:`raw_probability` reads it fastest for this many rows: for the compiled
+        forest column-ordered and with ±inf left in (it reads them as missing), else XGBoost's."""
+        if frame.height >= COMPILED_MIN_ROWS and self.forest is not None:
+            return self.matrix(frame, order="fortran", finite=False)
+        return self.matrix(frame)
 
     def raw_probability(self, matrix: np.ndarray) -> np.ndarray:
         """Uncalibrated booster probabilities for a feature matrix.

@@ -145,6 +145,13 @@ class DeltaStore:
         if self.table(table) is None:
             return self.append(table, frame)
         narrow = not full_state and frame.height <= _NARROW_MERGE_ROWS and frame.schema[keys[-1]] == pl.String
+        if narrow:  # a small upsert of new keys only (the real-time path's usual case) is a plain append
+            probe = self.read(table, columns=list(keys), where={keys[-1]: frame[keys[-1]].unique().to_list()})
+            dt = self.table(table)
+            assert dt is not None
+            names = [f.name for f in dt.schema().fields]
+            if set(frame.columns) == set(names) and frame.join(probe, on=list(keys), how="semi").height == 0:
+                return self.append(table, frame.select(names))
         # a small upsert compares against the rows sharing its keys only (pushed into the scan), not the table
         current = (self.read(table, where={keys[-1]: frame[keys[-1]].unique().to_list()}) if narrow
                    else self.read(table))

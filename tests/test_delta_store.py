@@ -1,0 +1,37 @@
+"""DeltaStore.merge: upserts by key, one commit, and none when nothing changed (small and large frames)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+import pipelines.storage.delta as delta_module
+from pipelines.storage.delta import DeltaStore
+
+
+def _rows(ids: list[str], value: int) -> pl.DataFrame:
+    return pl.DataFrame({"source": ["crm"] * len(ids), "record_id": ids, "value": [value] * len(ids)})
+
+
+@pytest.mark.parametrize("narrow_limit", [50_000, 0])  # the small-upsert path, and the MERGE path for everything
+def test_merge_upserts_by_key_and_is_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                narrow_limit: int) -> None:
+    monkeypatch.setattr(delta_module, "_NARROW_MERGE_ROWS", narrow_limit)
+    store = DeltaStore(str(tmp_path))
+    keys = ["source", "record_id"]
+    assert store.merge("silver.example", _rows(["a", "b"], 1), keys=keys) == 0
+    v_new = store.merge("silver.example", _rows(["c", "d"], 1), keys=keys)  # new keys only
+    assert v_new == 1
+    assert store.merge("silver.example", _rows(["c", "d"], 1), keys=keys) == v_new  # identical: no commit
+    v_mixed = store.merge("silver.example", pl.concat([_rows(["a"], 2), _rows(["e"], 1)]), keys=keys)
+    assert v_mixed == v_new + 1
+    table = store.read("silver.example").sort("record_id")
+    assert table["record_id"].to_list() == ["a", "b", "c", "d", "e"]
+    assert table["value"].to_list() == [2, 1, 1, 1, 1]
+    other_source = pl.DataFrame({"source": ["web"], "record_id": ["a"], "value": [9]})  # same id, other source
+    store.merge("silver.example", other_source, keys=keys)
+    table = store.read("silver.example")
+    assert table.height == 6
+    assert table.filter(pl.col("source") == "crm", pl.col("record_id") == "a")["value"].to_list() == [2]

@@ -8,6 +8,7 @@ from assets.bronze import bronze_assets
 from assets.catalog import analyst_catalog
 from assets.graph import graph_assets
 from assets.identity import identity_assets
+from assets.maintenance import maintenance_job, maintenance_schedule, table_maintenance
 from assets.quality import bronze_quality_checks
 from assets.resources import Lakehouse
 from assets.routing import DISPATCH_KEY, intake_sensor, realtime_job, routing_assets
@@ -25,9 +26,10 @@ ingest_job = dg.define_asset_job(
 )
 
 main_job = dg.define_asset_job(
-    MAIN_JOB, selection=dg.AssetSelection.all() - dg.AssetSelection.groups("realtime", "crm"),
+    MAIN_JOB, selection=dg.AssetSelection.all() - dg.AssetSelection.groups("realtime", "crm", "maintenance"),
     description="The batch graph: landing to bronze, identity and accounts, graph, scores, routing with briefs "
-                "and CRM tasks, SLA status, then the analysts' catalog (CRM dispatch is its own job).",
+                "and CRM tasks, SLA status, then the analysts' catalog (CRM dispatch and table maintenance are "
+                "their own jobs).",
 )
 
 routing_job = dg.define_asset_job(
@@ -68,10 +70,12 @@ def build_definitions(lakehouse: Lakehouse) -> dg.Definitions:
     """The code location bound to ``lakehouse`` (tests bind temporary folders; production reads settings)."""
     return dg.Definitions(
         assets=[*bronze_assets, *identity_assets, *graph_assets, *scoring_assets, *routing_assets,
-                analyst_catalog],
+                analyst_catalog, table_maintenance],
         asset_checks=bronze_quality_checks,
-        jobs=[ingest_job, main_job, nightly_retrain_job, routing_job, crm_dispatch_job, realtime_job],
-        schedules=[ingest_schedule, nightly_retrain, routing_schedule, crm_dispatch_schedule],
+        jobs=[ingest_job, main_job, nightly_retrain_job, routing_job, crm_dispatch_job, realtime_job,
+              maintenance_job],
+        schedules=[ingest_schedule, nightly_retrain, routing_schedule, crm_dispatch_schedule,
+                   maintenance_schedule],
         sensors=[intake_sensor],
         resources={"lakehouse": lakehouse},
         executor=dg.in_process_executor,

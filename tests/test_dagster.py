@@ -35,8 +35,8 @@ def test_code_location_loads_without_deprecation_warnings() -> None:
             "print(len(list(defs.resolve_asset_graph().get_all_asset_keys())))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
     # bronze, identity, graph, scores, routing (decisions, briefs, tasks, owner updates, SLA, real-time, dispatch),
-    # catalog
-    assert int(out.stdout.strip().splitlines()[-1]) == 15 + 6 + 2 + 1 + 7 + 1
+    # catalog, table maintenance
+    assert int(out.stdout.strip().splitlines()[-1]) == 15 + 6 + 2 + 1 + 7 + 1 + 1
 
 
 def test_job_records_lineage_and_a_rerun_changes_nothing(tmp_path: Path, vendor_landing: Path) -> None:
@@ -163,3 +163,23 @@ def test_intake_sensor_makes_the_files_since_its_cursor_one_micro_batch_run(tmp_
         later = dg.build_sensor_context(instance=instance, resources={"lakehouse": lakehouse},
                                         cursor=result.cursor)
         assert intake_sensor(later).run_requests == []  # nothing new after the cursor
+
+
+def test_maintenance_job_compacts_small_files_and_keeps_every_row(tmp_path: Path) -> None:
+    lakehouse = _lakehouse(tmp_path, tmp_path / "landing")
+    store = DeltaStore(lakehouse.lakehouse_root)
+    for i in range(12):  # what twelve micro-batches leave behind
+        store.append("silver.graph_edges", pl.DataFrame({"edge_id": [f"e{i}a", f"e{i}b"], "weight": [1.0, 2.0]}))
+    store.append("gold.briefs", pl.DataFrame({"handoff_id": ["h1"]}))  # one file: left alone
+    rows_before = store.read("silver.graph_edges").sort("edge_id")
+    defs = build_definitions(lakehouse)
+    with dg.instance_for_test() as instance:
+        result = defs.resolve_job_def("maintenance_job").execute_in_process(instance=instance)
+    assert result.success
+    assert len(store.files("silver.graph_edges")) == 1
+    assert store.read("silver.graph_edges").sort("edge_id").equals(rows_before)
+    log = store.read("audit.table_maintenance")
+    assert log.select("table", "files_before", "files_after").rows() == [("silver.graph_edges", 12, 1)]
+    assert log["run_id"].to_list() == [result.run_id]
+    assert store.version("silver.graph_edges") == 12  # the compaction is one more version: time travel stays
+    assert store.read("silver.graph_edges", version=3).height == 8

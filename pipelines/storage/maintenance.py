@@ -1,0 +1,78 @@
+"""Table maintenance: compact the small files that micro-batches leave, checkpoint the log, vacuum old files.
+
+Every real-time micro-batch appends a small file (and a log entry) to a dozen tables. Reads open every file and
+replay every log entry, so after a few hundred micro-batches each read of the real-time path costs several
+times what it did after the batch run (a 100k-person home after 50 micro-batches: 50 files a table, the real-time
+body 5.7 s against 3.4 s). :func:`maintain_tables` rewrites a table's small files into large ones
+(``OPTIMIZE``-style compaction, a new version: time travel still reaches the old files), writes a checkpoint so a
+fresh reader loads one Parquet file instead of replaying the JSON log, and vacuums files that no version younger
+than the retention (7 days by default, Delta's own default) needs.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import polars as pl
+
+from .delta import DeltaStore
+
+__all__ = ["TableMaintenance", "maintain_tables", "MIN_FILES", "MAINTENANCE_SCHEMA"]
+
+MIN_FILES = 8  # a table with fewer data files is left alone
+MAINTENANCE_SCHEMA = pl.Schema({"table": pl.String, "files_before": pl.Int64, "files_after": pl.Int64,
+                                "version": pl.Int64, "checkpointed": pl.Boolean, "vacuumed": pl.Int64,
+                                "seconds": pl.Float64})
+
+
+@dataclass(frozen=True)
+class TableMaintenance:
+    """What :func:`maintain_tables` did to one table."""
+
+    table: str
+    files_before: int
+    files_after: int
+    version: int
+    checkpointed: bool
+    vacuumed: int
+    seconds: float
+
+
+def maintain_tables(store: DeltaStore, tables: Iterable[str], *, min_files: int = MIN_FILES,
+                    retention_hours: int | None = None) -> list[TableMaintenance]:
+    """Compact, checkpoint and vacuum each of ``tables`` that has at least ``min_files`` data files.
+
+    Tables that do not exist yet, or have fewer files, are skipped (not in the result). Compaction keeps
+    every row and changes no value: only the files holding them. ``retention_hours`` is the vacuum
+    retention (``None``: the table's own, 7 days by default); files younger than it are kept.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = DeltaStore(tempfile.mkdtemp())
+    >>> for i in range(10):
+    ...     _ = store.append("audit.example", pl.DataFrame({"i": [i]}))
+    >>> [(m.table, m.files_before, m.files_after) for m in maintain_tables(store, ["audit.example"])]
+    [('audit.example', 10, 1)]
+    >>> store.read("audit.example")["i"].sort().to_list() == list(range(10))
+    True
+    """
+    done = []
+    for table in tables:
+        dt = store.table(table)
+        if dt is None:
+            continue
+        before = len(dt.file_uris())
+        if before < min_files:
+            continue
+        t = time.perf_counter()
+        dt.optimize.compact()
+        dt.create_checkpoint()
+        vacuumed = dt.vacuum(retention_hours=retention_hours, dry_run=False)
+        dt.update_incremental()
+        done.append(TableMaintenance(table=table, files_before=before, files_after=len(dt.file_uris()),
+                                     version=dt.version(), checkpointed=True, vacuumed=len(vacuumed),
+                                     seconds=time.perf_counter() - t))
+    return done

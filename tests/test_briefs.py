@@ -123,3 +123,15 @@ def test_render_keeps_input_order_and_one_row_per_handoff() -> None:
     out = render_briefs(h)
     assert out["handoff_id"].to_list() == h["handoff_id"].to_list()
     assert out["brief_markdown"].str.contains("## Who").all() and out["brief_html"].str.contains("</article>").all()
+
+
+def test_briefs_rendered_across_processes_equal_those_rendered_in_one() -> None:
+    from pipelines.briefs.parallel import render_parts
+    from pipelines.briefs.render import TEMPLATES_DIR, _stamp, brief_context
+
+    ctx = brief_context(sample_handoffs(301))
+    directory = str(TEMPLATES_DIR.resolve())
+    one = render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=10**9)
+    split = render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1)
+    assert split == one and len(one[0]) == len(one[1]) == 301
+    assert all("## Next step" in md for md in split[0])

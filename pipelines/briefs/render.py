@@ -22,6 +22,7 @@ import polars as pl
 import pyarrow as pa
 
 from .content import next_asset
+from .parallel import render_parts
 
 __all__ = ["BRIEF_INPUT_SCHEMA", "BRIEF_SCHEMA", "TEMPLATES_DIR", "brief_context", "check_handoffs",
            "render_briefs", "template_version", "wall_clock"]
@@ -272,6 +273,25 @@ def template_version(templates: Path | None = None) -> str:
     return _templates(templates)[2]
 
 
+def render_rows(directory: str, stamp: tuple, ctx: pl.DataFrame) -> tuple[list[str], list[str]]:
+    """(Markdown, HTML) of each row of a :func:`brief_context` frame, with the templates of ``directory``."""
+    md, html, _ = _compiled(directory, stamp)
+    md_root, md_ctx = md.root_render_func, md.new_context
+    html_root, html_ctx = html.root_render_func, html.new_context
+    # the loop only makes acyclic str/dict objects: pausing the cyclic GC saves its repeated full scans
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        # each row dict is the template context as it is (shared=True): Template.render would copy it merged
+        # with the globals ChainMap, ~15 µs a brief; the globals are merged in once per row here instead
+        rows = [{**_GLOBALS, **r} for r in ctx.to_dicts()]
+        return ([("".join(md_root(md_ctx(r, shared=True)))) for r in rows],
+                ["".join(html_root(html_ctx(r, shared=True))) for r in rows])
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
 def render_briefs(handoffs: pl.DataFrame, *, templates: Path | None = None,
                   catalog: pl.DataFrame | Path | None = None) -> pl.DataFrame:
     """Markdown and HTML briefs, one row per handoff (``BRIEF_SCHEMA``), in the input order.
@@ -294,25 +314,14 @@ def render_briefs(handoffs: pl.DataFrame, *, templates: Path | None = None,
     (['handoff_id', 'brief_markdown', 'brief_html', 'next_asset', 'template_version'], True)
     """
     md, html, version = _templates(templates)
+    directory = Path(templates) if templates is not None else TEMPLATES_DIR
     ctx = brief_context(handoffs, catalog=catalog)
-    md_root, md_ctx = md.root_render_func, md.new_context
-    html_root, html_ctx = html.root_render_func, html.new_context
-    # the loop only makes acyclic str/dict objects: pausing the cyclic GC saves its repeated full scans
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
     try:
-        # each row dict is the template context as it is (shared=True): Template.render would copy it merged
-        # with the globals ChainMap, ~15 µs a brief; the globals are merged in once per row here instead
-        rows = [{**_GLOBALS, **r} for r in ctx.to_dicts()]
-        markdown = ["".join(md_root(md_ctx(r, shared=True))) for r in rows]
-        pages = ["".join(html_root(html_ctx(r, shared=True))) for r in rows]
+        markdown, pages = render_parts(ctx, str(directory.resolve()), _stamp(directory))
     except jinja2.UndefinedError as exc:
-        msg = (f"a brief template in {Path(templates or TEMPLATES_DIR)} uses an undefined variable: {exc.message}; "
+        msg = (f"a brief template in {directory} uses an undefined variable: {exc.message}; "
                f"the variables are {sorted(ctx.columns)}")
         raise ValueError(msg) from exc
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     return pl.DataFrame({"handoff_id": ctx["handoff_id"],
                          "brief_markdown": pa.array(markdown, pa.large_string()),
                          "brief_html": pa.array(pages, pa.large_string()),

@@ -133,5 +133,5 @@ def test_briefs_rendered_across_processes_equal_those_rendered_in_one() -> None:
     directory = str(TEMPLATES_DIR.resolve())
     one = render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=10**9)
     split = render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1)
-    assert split == one and len(one[0]) == len(one[1]) == 301
-    assert all("## Next step" in md for md in split[0])
+    assert split[0].equals(one[0]) and split[1].equals(one[1]) and len(one[0]) == len(one[1]) == 301
+    assert all("## Next step" in md for md in split[0].to_pylist())

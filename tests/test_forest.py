@@ -104,7 +104,7 @@ def test_predict_uses_the_compiled_forest_from_the_threshold_on(monkeypatch: pyt
     assert forest is not None
     original = type(forest).probability
 
-    def counted(self, matrix, *, threads=None):  # noqa: ANN001, ANN202 - a spy with the same signature
+    def counted(self, matrix, *, threads=None):  # a spy with the same signature
         calls.append(matrix.shape[0])
         return original(self, matrix, threads=threads)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import polars as pl
 import pytest
+from worlds import world_lakehouse
 
 from contracts.registry import BRONZE_CONTRACTS
 from handoff.crm_stub import running_crm_stub
@@ -18,11 +20,17 @@ from pipelines.identity.stage import CROSSWALK, PERSON_RECORDS
 from pipelines.ingest.bronze import ingest_bronze_all
 from pipelines.outbox import CRM_TASKS, dispatch
 from pipelines.realtime import route_event_batch
-from pipelines.routing import (BRIEFS, DECISIONS, RuleBook, check_slas, read_decisions, read_roster,
-                               run_routing_stage)
+from pipelines.routing import (
+    BRIEFS,
+    DECISIONS,
+    RuleBook,
+    check_slas,
+    read_decisions,
+    read_roster,
+    run_routing_stage,
+)
 from pipelines.scoring import LEAD_SCORES, registry_for, score_leads, split_holdout, training_frame
 from pipelines.storage.delta import DeltaStore
-from worlds import world_lakehouse
 
 SCORED_AT = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
 NOW = dt.datetime(2026, 11, 23, 16, 0, tzinfo=dt.UTC)  # a Monday: most reps are at work somewhere
@@ -173,3 +181,22 @@ def test_replaying_every_event_of_the_world_adds_nothing(world) -> None:
     again = _run(root, lake, "r-replay", NOW + dt.timedelta(minutes=20))
     assert (again.decisions, again.briefs, again.tasks) == (0, 0, 0)
     assert {t: (lake.version(t), lake.table(t).count()) for t in watched} == before
+
+
+def test_briefs_in_many_chunks_from_tables_read_once_equal_briefs_in_one(world, tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.routing import stage
+
+    root, lake = world
+    out = {}
+    for name, chunk in (("one", 10**9), ("many", 97)):  # 97: a dozen chunks, the whole-table reads path
+        copy = tmp_path / name
+        shutil.copytree(lake.root, copy)
+        for table in ("audit/routing_decisions", "gold/briefs", "outbox/crm_tasks", "outbox/lead_owner_updates"):
+            shutil.rmtree(copy / table, ignore_errors=True)
+        monkeypatch.setattr(stage, "BRIEF_CHUNK", chunk)
+        report = _run(root, DeltaStore(str(copy)), "r1")
+        out[name] = DeltaStore(str(copy)).read(BRIEFS).select("handoff_id", "brief_markdown", "brief_html")
+        assert report.briefs == out[name].height
+    assert out["many"].height > 97 * 10
+    assert out["many"].sort("handoff_id").equals(out["one"].sort("handoff_id"))

@@ -15,6 +15,7 @@ import os
 from concurrent.futures import Future, ProcessPoolExecutor
 
 import polars as pl
+import pyarrow as pa
 
 __all__ = ["render_parts", "PARALLEL_MIN_ROWS"]
 
@@ -37,29 +38,42 @@ def _workers(n: int) -> ProcessPoolExecutor:
     return _pool
 
 
-def _render_ipc(directory: str, stamp: tuple, payload: bytes) -> tuple[list[str], list[str]]:
+def _render_ipc(directory: str, stamp: tuple, payload: bytes) -> bytes:
+    """A worker's share: context rows in as Arrow IPC, the two strings a row out as Arrow IPC (one buffer each,
+    not a pickled Python string apiece)."""
     from .render import render_rows
 
-    return render_rows(directory, stamp, pl.read_ipc(io.BytesIO(payload)))
+    md, html = render_rows(directory, stamp, pl.read_ipc(io.BytesIO(payload)))
+    table = pa.table({"md": pa.array(md, pa.large_string()), "html": pa.array(html, pa.large_string())})
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
 
 
-def render_parts(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: int = PARALLEL_MIN_ROWS
-                 ) -> tuple[list[str], list[str]]:
-    """(Markdown, HTML) of every row of ``ctx`` in order, split across the cores when there are many rows."""
+def render_parts(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: int | None = None
+                 ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """(Markdown, HTML) of every row of ``ctx`` in order, as Arrow strings, split across the cores when there
+    are at least ``min_rows`` rows (default :data:`PARALLEL_MIN_ROWS`)."""
     from .render import render_rows
+
+    def arrays(md: list[str], html: list[str]) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+        return pa.chunked_array([pa.array(md, pa.large_string())]), pa.chunked_array([pa.array(html, pa.large_string())])
 
     cores = _cores()
-    if ctx.height < min_rows or cores < 2:
-        return render_rows(directory, stamp, ctx)
+    if ctx.height < (PARALLEL_MIN_ROWS if min_rows is None else min_rows) or cores < 2:
+        return arrays(*render_rows(directory, stamp, ctx))
     share = -(-ctx.height // cores)
     futures: list[Future] = []
     for start in range(share, ctx.height, share):
         buffer = io.BytesIO()
         ctx.slice(start, share).write_ipc(buffer)
         futures.append(_workers(cores - 1).submit(_render_ipc, directory, stamp, buffer.getvalue()))
-    markdown, pages = render_rows(directory, stamp, ctx.slice(0, share))
+    md, html = arrays(*render_rows(directory, stamp, ctx.slice(0, share)))
+    mds, htmls = [md], [html]
     for future in futures:
-        md, html = future.result()
-        markdown += md
-        pages += html
-    return markdown, pages
+        part = pa.ipc.open_stream(future.result()).read_all()
+        mds.append(part["md"])
+        htmls.append(part["html"])
+    return (pa.chunked_array([c for a in mds for c in a.chunks], pa.large_string()),
+            pa.chunked_array([c for a in htmls for c in a.chunks], pa.large_string()))

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 import markupsafe
 import polars as pl
-import pyarrow as pa
 
 from .content import next_asset
 from .parallel import render_parts
@@ -313,7 +312,7 @@ def render_briefs(handoffs: pl.DataFrame, *, templates: Path | None = None,
     >>> out.columns, out["brief_markdown"].str.contains("## Next step").all()
     (['handoff_id', 'brief_markdown', 'brief_html', 'next_asset', 'template_version'], True)
     """
-    md, html, version = _templates(templates)
+    version = _templates(templates)[2]  # compiles (or finds compiled) both templates first
     directory = Path(templates) if templates is not None else TEMPLATES_DIR
     ctx = brief_context(handoffs, catalog=catalog)
     try:
@@ -323,7 +322,6 @@ def render_briefs(handoffs: pl.DataFrame, *, templates: Path | None = None,
                f"the variables are {sorted(ctx.columns)}")
         raise ValueError(msg) from exc
     return pl.DataFrame({"handoff_id": ctx["handoff_id"],
-                         "brief_markdown": pa.array(markdown, pa.large_string()),
-                         "brief_html": pa.array(pages, pa.large_string()),
+                         "brief_markdown": markdown, "brief_html": pages,
                          "next_asset": ctx["next_asset"], "template_version": [version] * ctx.height},
                         schema=BRIEF_SCHEMA)

@@ -135,3 +135,23 @@ def test_briefs_rendered_across_processes_equal_those_rendered_in_one() -> None:
     split = render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1)
     assert split[0].equals(one[0]) and split[1].equals(one[1]) and len(one[0]) == len(one[1]) == 301
     assert all("## Next step" in md for md in split[0].to_pylist())
+
+
+def test_briefs_render_in_process_when_workers_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pipelines.briefs import parallel
+    from pipelines.briefs.render import TEMPLATES_DIR, _stamp, brief_context
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise BrokenProcessPool("a worker could not start")
+
+    monkeypatch.setattr(parallel, "_render_split", broken)
+    monkeypatch.setattr(parallel, "_broken", False)
+    ctx = brief_context(sample_handoffs(40))
+    directory = str(TEMPLATES_DIR.resolve())
+    with pytest.warns(RuntimeWarning, match="rendering in this process"):
+        md, html = parallel.render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1)
+    serial = parallel.render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=10**9)
+    assert md.equals(serial[0]) and html.equals(serial[1])
+    assert parallel._broken  # later calls do not try the workers again

@@ -12,7 +12,9 @@ import atexit
 import io
 import multiprocessing
 import os
+import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import polars as pl
 import pyarrow as pa
@@ -21,6 +23,7 @@ __all__ = ["render_parts", "PARALLEL_MIN_ROWS"]
 
 PARALLEL_MIN_ROWS = 5_000
 _pool: ProcessPoolExecutor | None = None
+_broken = False  # workers could not run in this process: render in it
 
 
 def _cores() -> int:
@@ -36,6 +39,13 @@ def _workers(n: int) -> ProcessPoolExecutor:
         _pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
         atexit.register(_pool.shutdown, wait=False, cancel_futures=True)
     return _pool
+
+
+def _reset() -> None:
+    global _pool
+    if _pool is not None:
+        _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
 
 
 def _render_ipc(directory: str, stamp: tuple, payload: bytes) -> bytes:
@@ -57,19 +67,39 @@ def render_parts(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: i
     are at least ``min_rows`` rows (default :data:`PARALLEL_MIN_ROWS`)."""
     from .render import render_rows
 
-    def arrays(md: list[str], html: list[str]) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-        return pa.chunked_array([pa.array(md, pa.large_string())]), pa.chunked_array([pa.array(html, pa.large_string())])
-
+    global _broken
     cores = _cores()
-    if ctx.height < (PARALLEL_MIN_ROWS if min_rows is None else min_rows) or cores < 2:
-        return arrays(*render_rows(directory, stamp, ctx))
+    if ctx.height < (PARALLEL_MIN_ROWS if min_rows is None else min_rows) or cores < 2 or _broken:
+        return _arrays(*render_rows(directory, stamp, ctx))
+    try:
+        return _render_split(ctx, directory, stamp, cores)
+    except BrokenProcessPool:
+        # a worker died (killed, or it could not start: a script that starts work at import time, with no
+        # ``if __name__ == "__main__":`` guard, re-runs in every spawned worker): from now on, render here
+        _broken = True
+        _reset()
+        warnings.warn("brief rendering workers failed to run; rendering in this process instead (guard the "
+                      "calling script's top-level code with `if __name__ == \"__main__\":`)", RuntimeWarning,
+                      stacklevel=2)
+        return _arrays(*render_rows(directory, stamp, ctx))
+
+
+def _arrays(md: list[str], html: list[str]) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    return (pa.chunked_array([pa.array(md, pa.large_string())]),
+            pa.chunked_array([pa.array(html, pa.large_string())]))
+
+
+def _render_split(ctx: pl.DataFrame, directory: str, stamp: tuple, cores: int
+                  ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    from .render import render_rows
+
     share = -(-ctx.height // cores)
     futures: list[Future] = []
     for start in range(share, ctx.height, share):
         buffer = io.BytesIO()
         ctx.slice(start, share).write_ipc(buffer)
         futures.append(_workers(cores - 1).submit(_render_ipc, directory, stamp, buffer.getvalue()))
-    md, html = arrays(*render_rows(directory, stamp, ctx.slice(0, share)))
+    md, html = _arrays(*render_rows(directory, stamp, ctx.slice(0, share)))
     mds, htmls = [md], [html]
     for future in futures:
         part = pa.ipc.open_stream(future.result()).read_all()

@@ -17,6 +17,9 @@ from pipelines.lineage import LINEAGE
 from pipelines.storage.delta import DeltaStore
 
 REPO = Path(__file__).resolve().parents[1]
+# bronze, identity, graph, scores, routing (decisions, briefs, tasks, owner updates, SLA, real-time, dispatch),
+# catalog, table maintenance
+ASSETS = 15 + 6 + 2 + 1 + 7 + 1 + 1
 
 
 def _lakehouse(tmp_path: Path, landing: Path) -> Lakehouse:
@@ -34,9 +37,7 @@ def test_code_location_loads_without_deprecation_warnings() -> None:
             " else None; from assets.definitions import defs; defs.resolve_all_job_defs();"
             "print(len(list(defs.resolve_asset_graph().get_all_asset_keys())))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
-    # bronze, identity, graph, scores, routing (decisions, briefs, tasks, owner updates, SLA, real-time, dispatch),
-    # catalog, table maintenance
-    assert int(out.stdout.strip().splitlines()[-1]) == 15 + 6 + 2 + 1 + 7 + 1 + 1
+    assert int(out.stdout.strip().splitlines()[-1]) == ASSETS
 
 
 def test_job_records_lineage_and_a_rerun_changes_nothing(tmp_path: Path, vendor_landing: Path) -> None:
@@ -129,7 +130,7 @@ def test_ui_serves_the_code_location_without_warnings(tmp_path: Path) -> None:
             except OSError:
                 continue
         assert assets is not None, log.read_text()[-3000:]
-        assert len(assets) == 15 + 6 + 2 + 1 + 7 + 1  # bronze, identity, graph, scores, routing, catalog
+        assert len(assets) == ASSETS
         text = log.read_text().lower()
         assert "deprecat" not in text and "superseded" not in text and "warning" not in text, text[-3000:]
     finally:

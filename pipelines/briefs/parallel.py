@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import io
 import multiprocessing
-import os
 import warnings
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,13 +23,6 @@ __all__ = ["render_parts", "PARALLEL_MIN_ROWS"]
 PARALLEL_MIN_ROWS = 5_000
 _pool: ProcessPoolExecutor | None = None
 _broken = False  # workers could not run in this process: render in it
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def _workers(n: int) -> ProcessPoolExecutor:
@@ -67,8 +59,10 @@ def render_parts(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: i
     are at least ``min_rows`` rows (default :data:`PARALLEL_MIN_ROWS`)."""
     from .render import render_rows
 
+    from models.model import cores as available_cores  # the cores this process may run on
+
     global _broken
-    cores = _cores()
+    cores = available_cores()
     if ctx.height < (PARALLEL_MIN_ROWS if min_rows is None else min_rows) or cores < 2 or _broken:
         return _arrays(*render_rows(directory, stamp, ctx))
     try:

@@ -86,13 +86,14 @@ def margins(columns, codes, narrow, tree_nodes, kind, feature, threshold, defaul
             table_base, table, tree_leaves, leaves, base, block, out):  # pragma: no cover - compiled
     """``out[i] = base + Σ_t leaf_t(row i)``, QuickScorer-style.
 
-    ``clears`` are uint32 where every tree has ≤ 32 leaves (twice the rows per vector instruction), else
-    uint64; ``every`` is the all-ones mask of that type. ``columns`` is the numeric features × rows matrix, ``codes`` the categorical features' codes × rows
-    (uint32, :data:`MISSING_CODE` for missing); a split's ``feature`` indexes the one its ``kind`` reads.
-    A tree's leaves are numbered left to right and every split has the bitmask of the leaves *not* in its
-    left subtree. A row starts a tree with every leaf possible and, at each split it would send right, drops
-    that split's left subtree; the leaf it reaches is the leftmost one left (Lucchese et al., QuickScorer,
-    SIGIR 2015). Blocks of rows run in parallel.
+    ``columns`` is the features × rows matrix (NaN and ±inf are missing); ``codes`` holds the categorical
+    features' codes × rows (uint32, :data:`MISSING_CODE` for missing) and ``narrow`` the same codes as uint8
+    (0-61; 62 in no set; 63 missing); a split's ``feature`` indexes the one its ``kind`` reads. ``clears`` are
+    uint32 where every tree has ≤ 32 leaves (twice the rows per vector instruction), else uint64; ``every``
+    is the all-ones mask of that type. A tree's leaves are numbered left to right and every split has the
+    bitmask of the leaves *not* in its left subtree. A row starts a tree with every leaf possible and, at each
+    split it would send right, drops that split's left subtree; the leaf it reaches is the leftmost one left
+    (Lucchese et al., QuickScorer, SIGIR 2015). Blocks of rows run in parallel.
     """
     rows = out.shape[0]
     n_blocks = (rows + block - 1) // block

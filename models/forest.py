@@ -100,9 +100,9 @@ class CompiledForest:
         every = self.clears.dtype.type(np.iinfo(self.clears.dtype).max)
         with _KERNEL_LOCK:
             numba.set_num_threads(_threads(threads))
-            margins(columns, codes, narrow, self.tree_nodes, self.kind, self.feature, self.threshold, self.default_right,
-                    self.clears, every, self.bits, self.table_base, self.table, self.tree_leaves, self.leaves,
-                    np.float32(self.base_margin), _BLOCK, out)
+            margins(columns, codes, narrow, self.tree_nodes, self.kind, self.feature, self.threshold,
+                    self.default_right, self.clears, every, self.bits, self.table_base, self.table,
+                    self.tree_leaves, self.leaves, np.float32(self.base_margin), _BLOCK, out)
         return out
 
     def probability(self, matrix: np.ndarray, *, threads: int | None = None) -> np.ndarray:

@@ -205,8 +205,8 @@ class WholeTables:
         frame = self.frames[key]
         if not where:
             return frame
-        return frame.filter(pl.any_horizontal(pl.col(c).is_in(pl.Series(list(v), dtype=frame.schema[c]).implode())
-                                              for c, v in where.items()))
+        wanted = (pl.col(c).is_in(pl.Series(list(v), dtype=frame.schema[c]).implode()) for c, v in where.items())
+        return frame.filter(pl.any_horizontal(wanted))
 
 
 def _brief_chunk(store: DeltaStore, todo: pl.DataFrame, *, now: dt.datetime, templates: Path | None,
@@ -233,9 +233,9 @@ def _brief_chunk(store: DeltaStore, todo: pl.DataFrame, *, now: dt.datetime, tem
             store.merge("outbox.crm_tasks", again, keys=["external_id"])
     rows = briefs.join(todo.select("handoff_id", "decision_id", "person_id", "briefed"), on="handoff_id")
     # a handoff never briefed is appended; one with a brief of an earlier decision (escalated) replaces it
-    again = rows.filter(pl.col("briefed")).drop("briefed")
-    if again.height:
-        store.merge(BRIEFS, again, keys=["handoff_id"])
+    rebriefed = rows.filter(pl.col("briefed")).drop("briefed")
+    if rebriefed.height:
+        store.merge(BRIEFS, rebriefed, keys=["handoff_id"])
     store.append(BRIEFS, rows.filter(~pl.col("briefed")).drop("briefed"))
     return briefs.height, tasks.height
 

@@ -22,7 +22,7 @@ MAINTENANCE_LOG = "audit.table_maintenance"
                       "without this every read slows down as they pile up.")
 def table_maintenance(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:
     store = lakehouse.store
-    done = maintain_tables(store, [t for t in store.tables() if t != MAINTENANCE_LOG])
+    done = maintain_tables(store, store.tables())
     rows = pl.DataFrame([vars(m) for m in done], schema=MAINTENANCE_SCHEMA).with_columns(
         pl.lit(context.run.run_id).alias("run_id"), pl.lit(dt.datetime.now(dt.UTC)).alias("maintained_at"))
     if rows.height:

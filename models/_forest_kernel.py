@@ -12,14 +12,13 @@ import numba
 import numpy as np
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from .forest import NARROW_MAX
+from .forest import NARROW, NARROW_MAX, NUMERIC
 
-__all__ = ["margins", "sigmoid", "category_codes", "MISSING_CODE", "NEGATIVE_CODE", "NUMERIC", "NARROW", "WIDE"]
+__all__ = ["margins", "sigmoid", "category_codes", "MISSING_CODE", "NEGATIVE_CODE"]
 
 _INF = np.float32(np.inf)
 MISSING_CODE = np.uint32(0xFFFFFFFF)  # a missing categorical value: goes the split's default way
 NEGATIVE_CODE = np.uint32(0xFFFFFFFE)  # a negative code: never in a set (goes left), as in XGBoost
-NUMERIC, NARROW, WIDE = 0, 1, 2  # split kinds: threshold; category set as a 64-bit mask; as a table
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)

@@ -35,7 +35,7 @@ import xgboost as xgb
 
 __all__ = ["CompiledForest", "compile_forest", "category_codes", "MAX_LEAVES"]
 
-NUMERIC, NARROW, WIDE = 0, 1, 2  # split kinds, as in the kernel: threshold; category set of codes ≤ 61; wider
+NUMERIC, NARROW, WIDE = 0, 1, 2  # split kinds (the kernel reads these): threshold; codes ≤ 61; wider sets
 
 NARROW_MAX = 61  # NARROW splits hold codes 0-61; bit 62 (codes beyond, negative) is 0, bit 63 the default way
 MAX_LEAVES = 64  # one uint64 bitmask of leaves per row and tree

@@ -7,6 +7,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 setup:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen
+	$(UV) run --frozen python -m compileall -q -j 0 handoff pipelines contracts models assets
 
 run: setup  ## set up, generate a sample world if landing is empty, materialize everything, print a summary
 	$(UV) run --frozen handoff run

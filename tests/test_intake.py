@@ -323,3 +323,25 @@ def test_a_retried_batch_lands_again_and_bronze_keeps_one(fresh: RunningIntake, 
     assert (later.rows_bronze, later.rows_quarantined) == (0, 1)
     assert store.read("bronze.segment_event").height == 1
     assert pl.Series(sorted(report.files_loaded)).str.starts_with(f"events/{INTAKE_PREFIX}").all()
+
+
+def test_micro_batches_look_their_message_ids_up_and_keep_one(fresh: RunningIntake, tmp_path: Path) -> None:
+    """A micro-batch (``only=`` its files) finds earlier copies by looking its own messageIds up in bronze, not
+    by reading every key: a resend inside the batch and one of an earlier batch are both duplicates."""
+    store = DeltaStore(str(tmp_path / "lakehouse"))
+    folder = fresh.landing_dir / "events"
+
+    def micro_batch(*batches: dict) -> Any:
+        before = set(folder.iterdir())
+        for body in batches:
+            assert post(fresh, body).status_code == 200
+        files = sorted(set(folder.iterdir()) - before)
+        return ingest_bronze(CONTRACT, store=store, landing_root=fresh.landing_dir, run_id="t", now=NOW, only=files)
+
+    a, b = msg(), msg()
+    first = micro_batch({"batch": [a]}, {"batch": [a, b]})
+    assert (first.rows_bronze, first.quarantined_by_reason) == (2, {"duplicate_key": 1})
+    later = micro_batch({"batch": [b, msg()]})
+    assert (later.rows_bronze, later.quarantined_by_reason) == (1, {"duplicate_key": 1})
+    ids = store.read("bronze.segment_event", columns=["message_id"])["message_id"]
+    assert ids.len() == ids.n_unique() == 3

@@ -104,7 +104,11 @@ def ingest_bronze_all(
     before any worker starts.
     """
     now = now or dt.datetime.now(dt.UTC)
-    manifest = store.read_or_empty(MANIFEST, MANIFEST_SCHEMA, columns=["source_file_hash", "source_file"])
+    hashes = None if only is None else sorted({file_sha256(Path(p)) for p in only if Path(p).is_file()})
+    manifest = (store.read_or_empty(MANIFEST, MANIFEST_SCHEMA, columns=["source_file_hash", "source_file"])
+                if hashes is None or store.table(MANIFEST) is None
+                else store.read(MANIFEST, columns=["source_file_hash", "source_file"],
+                                where={"source_file_hash": hashes}))  # a micro-batch: its own files only
     known = dict(zip(manifest["source_file_hash"].to_list(), manifest["source_file"].to_list(), strict=True))
     runs: list[_ContractRun] = []
     for contract in contracts:
@@ -118,7 +122,7 @@ def ingest_bronze_all(
             paths = [p for p in paths if p.resolve() in wanted]
             scope = {file_sha256(p) for p in paths} - set(known)
         report.recovered_rows_deleted = _delete_leftovers(store, contract, report.table, set(known), scope=scope)
-        cr = _ContractRun(contract, report, paths)
+        cr = _ContractRun(contract, report, paths, narrow=only is not None)
         if cr.paths and store.table(report.table) is None:  # created up front: workers then only append
             cr.bronze_versions.append(store.append(report.table, _schema(contract).to_frame()))
         runs.append(cr)
@@ -148,6 +152,7 @@ class _ContractRun:
     contract: BronzeContract
     report: BronzeReport
     paths: list[Path]
+    narrow: bool = False  # a micro-batch: look its keys up instead of reading every key of the table
     outcomes: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # rel → (q, manifest)
     bronze_versions: list[int] = field(default_factory=list)
     seen: pl.DataFrame | None = None  # global-key contracts: keys ingested so far
@@ -178,12 +183,19 @@ def _ingest_file(cr: _ContractRun, path: Path, *, store: DeltaStore, landing_roo
 
 def _conform_and_append(cr: _ContractRun, path: Path, rel: str, digest: str, *, store: DeltaStore, run_id: str,
                         now: dt.datetime, lock: threading.Lock) -> None:
-    if cr.contract.key_is_global and cr.seen is None:
-        keys = list(cr.contract.key)
+    keys = list(cr.contract.key)
+    known_keys = None
+    if cr.contract.key_is_global and cr.narrow:
+        def known_keys(batch: pl.DataFrame) -> pl.DataFrame:
+            if batch.height == 0:
+                return batch
+            found = store.read(cr.report.table, columns=keys, where={keys[-1]: batch[keys[-1]].to_list()})
+            return found.join(batch, on=keys, how="semi")
+    elif cr.contract.key_is_global and cr.seen is None:
         cr.seen = (store.read(cr.report.table, columns=keys).drop_nulls(keys)
                    .select(pl.struct(keys).hash().alias("__h"), *keys))
     conformance = FileConformance(path, cr.contract, source_file=rel, file_hash=digest, run_id=run_id,
-                                  ingested_at=now, seen=cr.seen)
+                                  ingested_at=now, seen=cr.seen, known_keys=known_keys)
     version = None
     if conformance.rejected:
         for _ in conformance.bronze_batches():  # quarantines every row with the file's reason

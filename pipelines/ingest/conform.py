@@ -8,7 +8,7 @@ all its records quarantined with the file-level reason, so ``rows_raw == rows_br
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,9 +79,12 @@ class FileConformance:
 
     def __init__(self, path: Path, contract: BronzeContract, *, source_file: str, file_hash: str, run_id: str,
                  ingested_at: dt.datetime, batch_rows: int = DEFAULT_BATCH_ROWS,
-                 seen: pl.DataFrame | None = None) -> None:
+                 seen: pl.DataFrame | None = None,
+                 known_keys: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> None:
         self.path, self.contract, self.ingested_at = path, contract, ingested_at
         self.seen = seen  # keys already ingested (global-key contracts): later repeats are duplicates
+        # or, for a micro-batch, looked up per batch: the batch's distinct keys -> those already ingested
+        self.known_keys = known_keys
         self.prov = {"source_system": contract.source, "source_file": source_file, "source_file_hash": file_hash,
                      "run_id": run_id, "contract": contract.name}
         self.rows_raw: int | None = 0
@@ -142,6 +145,8 @@ class FileConformance:
                 extras.update(jsonl_extra_keys(raw))
             typed, failures = _coerce(raw, self.contract, self.prov, self.ingested_at, self.extras)
             failures = pl.concat([failures, _validate(typed, self.contract, raw["__row"])])
+            if self.known_keys is not None:
+                seen = _with_known(seen, typed, self.contract, self.known_keys)
             dupes, seen = _duplicates(typed, self.contract, failures, seen)
             failures = pl.concat([failures, dupes])
             self._quarantine.append(_quarantine_rows(raw, failures, self.prov, self.contract, self.ingested_at))
@@ -284,6 +289,16 @@ def _validate(typed: pl.DataFrame, contract: BronzeContract, rows: pl.Series) ->
         .otherwise(_text(field, "='", pl.col("failure_case"), "' fails ", pl.col("check"))),
         stage=pl.lit(2, pl.Int32),
     ).cast(_FAILURE_SCHEMA)
+
+
+def _with_known(seen: pl.DataFrame | None, typed: pl.DataFrame, contract: BronzeContract,
+                known_keys: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+    """``seen`` plus the keys of ``typed`` that ``known_keys`` finds already ingested (a narrow lookup instead
+    of holding every key of the table)."""
+    keys = list(contract.key)
+    found = known_keys(typed.select(keys).drop_nulls(keys).unique()).select(keys)
+    found = found.select(pl.struct(keys).hash().alias("__h"), *keys)
+    return found if seen is None else pl.concat([seen, found])
 
 
 def _duplicates(typed: pl.DataFrame, contract: BronzeContract, failures: pl.DataFrame,

@@ -24,6 +24,7 @@ __all__ = ["DECISIONS", "DECISION_SCHEMA", "DECISION_CONTRACT", "ACTIVE_DAYS", "
 DECISIONS = "audit.routing_decisions"
 DECISION_CONTRACT = "routing_decisions@v1"
 ACTIVE_DAYS = 90
+_NARROW_ROWS = 50_000  # up to this many new decisions, the dedupe reads only their persons' rows
 INPUT_COLUMNS = [c for c in LEAD_INPUT_SCHEMA.names() if c != "person_id"]
 DECISION_SCHEMA = pl.Schema({
     "decision_id": pl.String, "handoff_id": pl.String, "seq": pl.Int32, "kind": pl.String, "trigger": pl.String,
@@ -97,7 +98,10 @@ def append_decisions(store: DeltaStore, decisions: pl.DataFrame) -> int:
     frame = decisions.select(DECISION_SCHEMA.names()).cast(dict(DECISION_SCHEMA))  # type: ignore[arg-type]
     if store.table(DECISIONS) is not None and frame.height:
         ids = frame["decision_id"]
-        have = store.read(DECISIONS, columns=["decision_id"]).filter(pl.col("decision_id").is_in(ids.implode()))
+        # a decision id belongs to one person: a micro-batch reads its persons' rows only (files pruned by stats)
+        where = {"person_id": frame["person_id"].unique().to_list()} if frame.height <= _NARROW_ROWS else None
+        have = store.read(DECISIONS, columns=["decision_id"], where=where).filter(
+            pl.col("decision_id").is_in(ids.implode()))
         frame = frame.join(have, on="decision_id", how="anti")
     if frame.height:
         store.append(DECISIONS, frame)

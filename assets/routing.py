@@ -153,7 +153,7 @@ def intake_sensor(context: dg.SensorEvaluationContext, lakehouse: Lakehouse) -> 
     if not fresh:
         return dg.SensorResult(skip_reason=f"no intake batch after {cursor or 'the start'}")
     waiting = context.instance.get_runs(dg.RunsFilter(job_name=realtime_job.name, statuses=[
-        dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING]), limit=1)
+        dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]), limit=1)
     if waiting:  # back-pressure: new files join the next micro-batch instead of queueing another run
         return dg.SensorResult(skip_reason=f"{len(fresh)} new intake file(s) wait for run {waiting[0].run_id}")
     chunks = [fresh[i:i + MAX_FILES_PER_BATCH] for i in range(0, len(fresh), MAX_FILES_PER_BATCH)]

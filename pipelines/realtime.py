@@ -136,7 +136,18 @@ def _event_persons(new: pl.DataFrame, crosswalk: pl.DataFrame, store: DeltaStore
 
 def route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_root: Path, rules: RoutingRules,
                       roster: Roster, models_root: str | Path, now: dt.datetime, run_id: str) -> RealtimeReport:
-    """Take one micro-batch (intake files, in arrival order) from landing to routed handoffs (module docstring)."""
+    """Take one micro-batch (intake files, in arrival order) from landing to routed handoffs (module docstring).
+
+    The caller holds the lakehouse's write pool, so the tables are pinned (:meth:`DeltaStore.pinned`): each is
+    brought up to date once, not at every one of the run's forty-odd reads.
+    """
+    with store.pinned():
+        return _route_event_batch(store, batch_files=batch_files, landing_root=landing_root, rules=rules,
+                                  roster=roster, models_root=models_root, now=now, run_id=run_id)
+
+
+def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_root: Path, rules: RoutingRules,
+                       roster: Roster, models_root: str | Path, now: dt.datetime, run_id: str) -> RealtimeReport:
     report = RealtimeReport(batch=batch_files[0].stem if batch_files else "")
     t = time.perf_counter()
     bronze = ingest_bronze(EVENTS, store=store, landing_root=landing_root, run_id=run_id, now=now,

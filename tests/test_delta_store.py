@@ -35,3 +35,23 @@ def test_merge_upserts_by_key_and_is_idempotent(tmp_path: Path, monkeypatch: pyt
     table = store.read("silver.example")
     assert table.height == 6
     assert table.filter(pl.col("source") == "crm", pl.col("record_id") == "a")["value"].to_list() == [2]
+
+
+def test_pinned_tables_are_checked_once_and_show_own_writes(tmp_path: Path) -> None:
+    """Inside ``pinned`` a table is brought up to date at its first use only (a micro-batch run reads a dozen
+    tables forty times); this store's own commits show at once, and outside the block every read is current."""
+    import pyarrow as pa
+    from deltalake import write_deltalake
+
+    store = DeltaStore(str(tmp_path))
+    store.append("audit.t", pl.DataFrame({"a": [1]}))
+    assert store.read("audit.t").height == 1  # opened (and cached) before the block
+    write_deltalake(store.uri("audit.t"), pa.table({"a": [2]}), mode="append")  # another writer
+    with store.pinned():
+        assert store.read("audit.t").height == 2  # first use in the block: up to date
+        write_deltalake(store.uri("audit.t"), pa.table({"a": [3]}), mode="append")
+        assert store.read("audit.t").height == 2  # pinned: the log is not listed again
+        store.append("audit.t", pl.DataFrame({"a": [4]}))  # its own write shows, with what came before
+        assert sorted(store.read("audit.t")["a"].to_list()) == [1, 2, 3, 4]
+    write_deltalake(store.uri("audit.t"), pa.table({"a": [5]}), mode="append")
+    assert store.read("audit.t").height == 5

@@ -5,6 +5,7 @@ scored person, the real-time asset (one dynamic partition per intake batch) over
 """
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -28,6 +29,11 @@ INTAKE_BATCHES = dg.DynamicPartitionsDefinition(name="intake_batches")
 INTAKE_PREFIX = "events_intake_"
 BATCH_SEPARATOR = "~"
 MAX_FILES_PER_BATCH = 200
+# the sensor daemon evaluates sensors every 5 s; a tick long-polls the landing folder for most of that
+INTAKE_POLL_SECONDS = 4.0
+MAX_ALIVE_RUNS = 2
+ALIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+         dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
 
 def _capacity_check(store, roster, now: dt.datetime) -> tuple[bool, dict]:
@@ -141,21 +147,58 @@ def batch_files(folder: Path, batch: str) -> list[Path]:
     return files
 
 
+def _intake_after(folder: Path, cursor: str) -> list[str]:
+    """Stems of the intake files after ``cursor``, in arrival (name) order."""
+    if not folder.is_dir():
+        return []
+    return sorted(n for n in (p.stem for p in folder.glob(f"{INTAKE_PREFIX}*.jsonl")) if n > cursor)
+
+
+def _alive_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    return list(instance.get_runs(dg.RunsFilter(job_name=realtime_job.name, statuses=ALIVE), limit=MAX_ALIVE_RUNS))
+
+
+def _next_batch(folder: Path, cursor: str, instance: dg.DagsterInstance, seconds: float) -> tuple[list[str], str]:
+    """Long poll for up to ``seconds``: ``(files, "")`` as soon as there are intake files after ``cursor`` and
+    fewer than MAX_ALIVE_RUNS real-time runs alive, else ``([], why)``.
+
+    The folder's mtime is checked every 50 ms and its listing read when it changed, and at least every 0.5 s
+    (two renames within one mtime tick look like one change); the instance is asked every 0.2 s."""
+    deadline = time.monotonic() + seconds
+    stamp: int | None = None
+    listed = asked = float("-inf")
+    fresh: list[str] = []
+    alive: list[dg.DagsterRun] = []
+    while True:
+        now = time.monotonic()
+        mtime = folder.stat().st_mtime_ns if folder.is_dir() else None
+        if mtime != stamp or now - listed >= 0.5:
+            stamp, listed = mtime, now
+            fresh = _intake_after(folder, cursor)
+        if fresh and now - asked >= 0.2:
+            asked = now
+            alive = _alive_runs(instance)
+            if len(alive) < MAX_ALIVE_RUNS:
+                return fresh, ""
+        if now >= deadline:
+            if fresh:  # back-pressure: the files join a later, larger micro-batch instead of queueing runs
+                return [], f"{len(fresh)} new intake file(s) wait for run {alive[0].run_id} to finish"
+            return [], f"no intake batch after {cursor or 'the start'}"
+        time.sleep(0.05)
+
+
 @dg.sensor(job=realtime_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING,
            description="The intake files that arrived since the cursor become one micro-batch: a partition and "
-                       "one run of realtime/intake_handoffs (run_key = batch id = first~last file). Under load "
-                       "batches grow instead of queueing runs; at most MAX_FILES_PER_BATCH files each.")
+                       "one run of realtime/intake_handoffs (run_key = batch id = first~last file), at most "
+                       "MAX_FILES_PER_BATCH files each. At most MAX_ALIVE_RUNS runs live at once (one holding "
+                       "the lakehouse, one starting up behind it); under load batches grow instead of runs "
+                       "queueing. A tick long-polls for up to INTAKE_POLL_SECONDS, so a new file (or a freed "
+                       "slot) starts a run at once instead of at the daemon's next tick five seconds later.")
 def intake_sensor(context: dg.SensorEvaluationContext, lakehouse: Lakehouse) -> dg.SensorResult:
-    folder = lakehouse.landing / "events"
     cursor = context.cursor or ""
-    names = sorted(p.stem for p in folder.glob(f"{INTAKE_PREFIX}*.jsonl")) if folder.is_dir() else []
-    fresh = [n for n in names if n > cursor]
+    fresh, why = _next_batch(lakehouse.landing / "events", cursor, context.instance, INTAKE_POLL_SECONDS)
     if not fresh:
-        return dg.SensorResult(skip_reason=f"no intake batch after {cursor or 'the start'}")
-    waiting = context.instance.get_runs(dg.RunsFilter(job_name=realtime_job.name, statuses=[
-        dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]), limit=1)
-    if waiting:  # back-pressure: new files join the next micro-batch instead of queueing another run
-        return dg.SensorResult(skip_reason=f"{len(fresh)} new intake file(s) wait for run {waiting[0].run_id}")
+        return dg.SensorResult(skip_reason=why)
     chunks = [fresh[i:i + MAX_FILES_PER_BATCH] for i in range(0, len(fresh), MAX_FILES_PER_BATCH)]
     batches = [c[0] if len(c) == 1 else f"{c[0]}{BATCH_SEPARATOR}{c[-1]}" for c in chunks]
     return dg.SensorResult(

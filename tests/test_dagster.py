@@ -6,11 +6,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
+from assets import routing
 from assets.definitions import INGEST_JOB, build_definitions
 from assets.resources import Lakehouse
 from pipelines.lineage import LINEAGE
@@ -143,8 +145,10 @@ def test_ui_serves_the_code_location_without_warnings(tmp_path: Path) -> None:
     assert proc.returncode is not None
 
 
-def test_intake_sensor_makes_the_files_since_its_cursor_one_micro_batch_run(tmp_path: Path) -> None:
+def test_intake_sensor_makes_the_files_since_its_cursor_one_micro_batch_run(tmp_path: Path, monkeypatch) -> None:
     from assets.routing import batch_files, intake_sensor
+
+    monkeypatch.setattr(routing, "INTAKE_POLL_SECONDS", 0.5)
 
     events = tmp_path / "landing" / "events"
     events.mkdir(parents=True)
@@ -163,7 +167,41 @@ def test_intake_sensor_makes_the_files_since_its_cursor_one_micro_batch_run(tmp_
             "events_intake_20261123T100000000000_aaa.jsonl", "events_intake_20261123T100001000000_bbb.jsonl"]
         later = dg.build_sensor_context(instance=instance, resources={"lakehouse": lakehouse},
                                         cursor=result.cursor)
-        assert intake_sensor(later).run_requests == []  # nothing new after the cursor
+        started = time.monotonic()
+        assert intake_sensor(later).run_requests == []  # nothing new after the cursor, after a long poll
+        assert time.monotonic() - started >= routing.INTAKE_POLL_SECONDS
+
+
+def test_an_empty_intake_sensor_tick_long_polls_for_the_next_file(tmp_path: Path, monkeypatch) -> None:
+    """A tick that finds no new intake file waits for one (up to INTAKE_POLL_SECONDS) and turns it into a run
+    at once, instead of leaving it to the daemon's next tick five seconds later."""
+    import threading
+
+    from assets.routing import intake_sensor
+
+    monkeypatch.setattr(routing, "INTAKE_POLL_SECONDS", 3.0)
+    events = tmp_path / "landing" / "events"
+    events.mkdir(parents=True)
+    name = "events_intake_20261123T100002000000_ccc"
+    landed: list[float] = []
+
+    def land() -> None:
+        time.sleep(0.4)
+        (events / f".{name}.jsonl.tmp").write_text("{}\n")
+        (events / f".{name}.jsonl.tmp").rename(events / f"{name}.jsonl")  # as the intake lands files
+        landed.append(time.monotonic())
+
+    writer = threading.Thread(target=land)
+    with dg.instance_for_test() as instance:
+        lakehouse = _lakehouse(tmp_path, tmp_path / "landing")
+        ctx = dg.build_sensor_context(instance=instance, resources={"lakehouse": lakehouse},
+                                      cursor="events_intake_20261123T100001000000_bbb")
+        writer.start()
+        result = intake_sensor(ctx)
+        waited = time.monotonic() - landed[0]
+        writer.join()
+    assert [r.run_key for r in result.run_requests] == [name] and result.cursor == name
+    assert waited < 1.0  # picked up within the poll, well before the poll's end
 
 
 def test_maintenance_job_compacts_small_files_and_keeps_every_row(tmp_path: Path) -> None:
@@ -184,3 +222,25 @@ def test_maintenance_job_compacts_small_files_and_keeps_every_row(tmp_path: Path
     assert log["run_id"].to_list() == [result.run_id]
     assert store.version("silver.graph_edges") == 12  # the compaction is one more version: time travel stays
     assert store.read("silver.graph_edges", version=3).height == 8
+
+
+def test_the_intake_sensor_keeps_at_most_two_realtime_runs_alive(tmp_path: Path, monkeypatch) -> None:
+    """One run holding the lakehouse and one starting behind it: with both alive, new files wait (and join a
+    later, larger micro-batch) instead of queueing a third run; when one finishes, the files go at once."""
+    from assets.routing import intake_sensor
+
+    monkeypatch.setattr(routing, "INTAKE_POLL_SECONDS", 0.6)
+    events = tmp_path / "landing" / "events"
+    events.mkdir(parents=True)
+    (events / "events_intake_20261123T100000000000_aaa.jsonl").write_text("{}\n")
+    lakehouse = _lakehouse(tmp_path, tmp_path / "landing")
+    with dg.instance_for_test() as instance:
+        for status in (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING):
+            instance.add_run(dg.DagsterRun(job_name="realtime_job", status=status))
+        held = intake_sensor(dg.build_sensor_context(instance=instance, resources={"lakehouse": lakehouse}))
+        assert held.run_requests == [] and "1 new intake file(s) wait for run" in held.skip_reason.skip_message
+        instance.add_run(dg.DagsterRun(job_name="other_job", status=dg.DagsterRunStatus.STARTED))  # not counted
+        running = instance.get_runs(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED], job_name="realtime_job"))
+        instance.report_run_failed(running[0])
+        went = intake_sensor(dg.build_sensor_context(instance=instance, resources={"lakehouse": lakehouse}))
+        assert [r.run_key for r in went.run_requests] == ["events_intake_20261123T100000000000_aaa"]

@@ -8,7 +8,7 @@ Pure Python + Polars + numpy + XGBoost (no Dagster). The facade::
     scores = predict(model, new_leads)                       # calibrated probabilities
     why = explain(model, new_leads, top=3, phrases={...})    # reason_1..3, reasons, top_features
     conf = confidence(model, new_leads, key_features=["employees"])
-    model.save("folder"); TrainedModel.load("folder")        # model.json + metadata.json, no pickle
+    model.save("folder"); TrainedModel.load("folder")        # model.ubj + metadata.json, no pickle
     compile_forest(model.booster).probability(matrix)         # XGBoost's numbers, 6-10x faster in bulk
 """
 

@@ -1,6 +1,6 @@
 """A model registry: versioned model folders plus an append-only Delta audit table of every decision.
 
-Files: ``<root>/<name>/<version>/model.json`` and ``metadata.json`` (features and their hash, calibration,
+Files: ``<root>/<name>/<version>/model.ubj`` and ``metadata.json`` (features and their hash, calibration,
 metrics, and under ``extra.registry`` the training data's Delta versions and the registration time).
 Versions are ``v0001``, ``v0002``...: one more than any version ever seen in the audit table or on disk, and
 each folder is created exclusively, so a number is never handed out twice.

@@ -148,9 +148,19 @@ def test_predict_is_booster_plus_calibrator(model: TrainedModel, fresh: pl.DataF
     assert predict(model, rows.clear()).len() == 0
 
 
+def test_a_folder_saved_with_text_json_still_loads(model: TrainedModel, fresh: pl.DataFrame, tmp_path: Path) -> None:
+    """Registries written before the binary format keep working: ``model.json`` is read when there is no
+    ``model.ubj``, and scores the same."""
+    model.save(tmp_path / "m")
+    (tmp_path / "m" / "model.ubj").unlink()
+    model.booster.save_model(str(tmp_path / "m" / "model.json"))
+    again = TrainedModel.load(tmp_path / "m")
+    assert predict(again, fresh).equals(predict(model, fresh))
+
+
 def test_save_load_round_trip(model: TrainedModel, fresh: pl.DataFrame, tmp_path: Path) -> None:
     model.save(tmp_path / "m")
-    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["metadata.json", "model.json"]
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["metadata.json", "model.ubj"]
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text())
     assert meta["feature_hash"] == model.feature_hash
     assert meta["levels"]["industry"] == model.levels["industry"]

@@ -26,7 +26,7 @@ import numpy as np
 import polars as pl
 
 from contracts.registry import contract_for_table
-from pipelines.features.inputs import read_feature_inputs, scope_edges
+from pipelines.features.inputs import read_feature_inputs, scope_edges, scope_of
 from pipelines.graph.build import campaign_lookup
 from pipelines.graph.edges import segment_engagements, with_edge_ids
 from pipelines.graph.stage import GRAPH_EDGES
@@ -186,8 +186,9 @@ def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_ro
     if champion is None:
         msg = "no champion lead-score model: run the batch job (handoff run) before the real-time path"
         raise RuntimeError(msg)
-    edges = scope_edges(store, affected)  # read once: features, routing inputs and briefs share it
-    inputs = read_feature_inputs(store, persons=affected, edges=edges)
+    scope = scope_of(store, affected)
+    edges = scope_edges(store, affected, scope=scope)  # read once: features, routing inputs and briefs share it
+    inputs = read_feature_inputs(store, persons=affected, edges=edges, scope=scope)
     scores = score_leads(inputs, registry.load(champion), version=champion, as_of=now, persons=affected)
     report.scored = scores.height
     if scores.height:

@@ -42,28 +42,31 @@ def scope_of(store: DeltaStore, persons: Collection[str]) -> tuple[list[str], li
 EDGE_COLUMNS = ["src", "dst", "edge_type", "occurred_at", "weight", "campaign_id", "attrs"]
 
 
-def scope_edges(store: DeltaStore, persons: Collection[str]) -> pl.DataFrame:
+def scope_edges(store: DeltaStore, persons: Collection[str], *,
+                scope: tuple[list[str], list[str]] | None = None) -> pl.DataFrame:
     """The graph edges out of ``persons``, their account colleagues and their accounts (:data:`EDGE_COLUMNS`):
-    one read that the features, routing inputs and briefs of a micro-batch all share."""
-    people, account_ids = scope_of(store, persons)
+    one read that the features, routing inputs and briefs of a micro-batch all share. ``scope``: the
+    persons' :func:`scope_of`, when already read."""
+    people, account_ids = scope or scope_of(store, persons)
     nodes = [f"person:{p}" for p in people] + [f"account:{a}" for a in account_ids]
     return store.read(GRAPH_EDGES, columns=EDGE_COLUMNS, where={"src": nodes})
 
 
 def read_feature_inputs(store: DeltaStore, *, persons: Collection[str] | None = None,
-                        edges: pl.DataFrame | None = None) -> FeatureInputs:
+                        edges: pl.DataFrame | None = None,
+                        scope: tuple[list[str], list[str]] | None = None) -> FeatureInputs:
     """Everything :func:`pipelines.features.pit.person_features` needs, from silver and bronze.
 
     ``persons`` narrows every read to those persons, their account colleagues and their accounts (the
     real-time path): features of ``persons`` computed from it equal those of a full read. ``edges``: those
-    persons' :func:`scope_edges`, when already read.
+    persons' :func:`scope_edges`, when already read; ``scope``, their :func:`scope_of`.
     """
     account_ids: list[str] | None = None
     if persons is None:
         def read(table: str, columns: list[str], **_: Collection[str]) -> pl.DataFrame:
             return store.read(table, columns=columns)
     else:
-        people, account_ids = scope_of(store, persons)
+        people, account_ids = scope or scope_of(store, persons)
         nodes = [f"person:{p}" for p in people] + [f"account:{a}" for a in account_ids]
         values = {"person_id": people, "account_id": account_ids, "src": nodes}
 

@@ -127,6 +127,7 @@ def intake_handoffs(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> 
         "events_quarantined": report.events_quarantined, "events_unattributed": report.events_unattributed,
         "persons": report.persons, "persons_new": report.persons_new, "scored": report.scored,
         "decisions_new": routing.decisions if routing else 0, "briefs": routing.briefs if routing else 0,
+        "tables_compacted": ", ".join(report.compacted) or "none",
         "seconds": dg.MetadataValue.json({**report.seconds, **(routing.seconds if routing else {})})})
 
 

@@ -42,6 +42,7 @@ from pipelines.routing.rules import RoutingRules
 from pipelines.routing.stage import RoutingReport, run_routing_stage
 from pipelines.scoring.stage import LEAD_SCORES, registry_for, score_leads
 from pipelines.storage.delta import DeltaStore
+from pipelines.storage.maintenance import compact_small_files
 
 __all__ = ["RealtimeReport", "route_event_batch", "match_event_persons"]
 
@@ -59,6 +60,7 @@ class RealtimeReport:
     persons_new: int = 0
     scored: int = 0
     routing: RoutingReport | None = None
+    compacted: list[str] = field(default_factory=list)  # tables whose small files this run merged
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -139,11 +141,18 @@ def route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_roo
     """Take one micro-batch (intake files, in arrival order) from landing to routed handoffs (module docstring).
 
     The caller holds the lakehouse's write pool, so the tables are pinned (:meth:`DeltaStore.pinned`): each is
-    brought up to date once, not at every one of the run's forty-odd reads.
+    brought up to date once, not at every one of the run's forty-odd reads. At the end, the small files of the
+    tables it wrote are merged (:func:`~pipelines.storage.maintenance.compact_small_files`, at most three tables
+    a run, once a table has six of them).
     """
-    with store.pinned():
-        return _route_event_batch(store, batch_files=batch_files, landing_root=landing_root, rules=rules,
-                                  roster=roster, models_root=models_root, now=now, run_id=run_id)
+    with store.pinned() as written:
+        report = _route_event_batch(store, batch_files=batch_files, landing_root=landing_root, rules=rules,
+                                    roster=roster, models_root=models_root, now=now, run_id=run_id)
+        t = time.perf_counter()
+        # each micro-batch leaves a small file in the tables it wrote: merge them before they slow every read
+        report.compacted = [m.table for m in compact_small_files(store, written)]
+        report.seconds["compact"] = time.perf_counter() - t
+    return report
 
 
 def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_root: Path, rules: RoutingRules,

@@ -47,11 +47,12 @@ def test_pinned_tables_are_checked_once_and_show_own_writes(tmp_path: Path) -> N
     store.append("audit.t", pl.DataFrame({"a": [1]}))
     assert store.read("audit.t").height == 1  # opened (and cached) before the block
     write_deltalake(store.uri("audit.t"), pa.table({"a": [2]}), mode="append")  # another writer
-    with store.pinned():
+    with store.pinned() as written:
         assert store.read("audit.t").height == 2  # first use in the block: up to date
         write_deltalake(store.uri("audit.t"), pa.table({"a": [3]}), mode="append")
         assert store.read("audit.t").height == 2  # pinned: the log is not listed again
         store.append("audit.t", pl.DataFrame({"a": [4]}))  # its own write shows, with what came before
         assert sorted(store.read("audit.t")["a"].to_list()) == [1, 2, 3, 4]
+        assert written == {"audit.t"}  # what the block committed to (the other writer's commits are not its)
     write_deltalake(store.uri("audit.t"), pa.table({"a": [5]}), mode="append")
     assert store.read("audit.t").height == 5

@@ -101,24 +101,32 @@ class DeltaStore:
         return dt
 
     @contextlib.contextmanager
-    def pinned(self) -> Iterator[None]:
+    def pinned(self) -> Iterator[set[str]]:
         """Within the block, reads see each table as of its first use in the block plus this store's own
         writes, without listing its log again per call (a micro-batch run touches a dozen tables forty times).
+        Yields the set of tables this store commits to within the block, filled as it goes.
 
         For a writer that holds the lakehouse's write pool, where no other writer commits meanwhile.
         """
-        outer = getattr(_open_tables, "pinned", None)
+        outer, outer_written = getattr(_open_tables, "pinned", None), getattr(_open_tables, "written", None)
         _open_tables.pinned = set() if outer is None else outer
+        written: set[str] = set()
+        _open_tables.written = written
         try:
-            yield
+            yield written
         finally:
-            _open_tables.pinned = outer
+            _open_tables.pinned, _open_tables.written = outer, outer_written
+            if outer_written is not None:
+                outer_written.update(written)
 
     def _wrote(self, table: str) -> None:
         """Bring the cached table up to this store's own new commit (also when pinned)."""
         dt = _open_tables.__dict__.setdefault("tables", {}).get((self.root, table))
         if dt is not None:
             dt.update_incremental()
+        written = getattr(_open_tables, "written", None)
+        if written is not None:
+            written.add(table)
 
     def version(self, table: str) -> int | None:
         dt = self.table(table)

@@ -19,9 +19,11 @@ import polars as pl
 
 from .delta import DeltaStore
 
-__all__ = ["TableMaintenance", "maintain_tables", "MIN_FILES", "MAINTENANCE_SCHEMA"]
+__all__ = ["TableMaintenance", "maintain_tables", "compact_small_files", "MIN_FILES", "MAINTENANCE_SCHEMA",
+           "SMALL_FILE_BYTES"]
 
 MIN_FILES = 8  # a table with fewer data files is left alone
+SMALL_FILE_BYTES = 1 << 20  # compact_small_files: files under 1 MiB are the micro-batches' (a batch file is larger)
 MAINTENANCE_SCHEMA = pl.Schema({"table": pl.String, "files_before": pl.Int64, "files_after": pl.Int64,
                                 "version": pl.Int64, "checkpointed": pl.Boolean, "vacuumed": pl.Int64,
                                 "seconds": pl.Float64})
@@ -74,5 +76,49 @@ def maintain_tables(store: DeltaStore, tables: Iterable[str], *, min_files: int 
         dt.update_incremental()
         done.append(TableMaintenance(table=table, files_before=before, files_after=len(dt.file_uris()),
                                      version=dt.version(), checkpointed=True, vacuumed=len(vacuumed),
+                                     seconds=time.perf_counter() - t))
+    return done
+
+
+def compact_small_files(store: DeltaStore, tables: Iterable[str], *, min_files: int = 6,
+                        target_size: int = SMALL_FILE_BYTES, limit: int = 3) -> list[TableMaintenance]:
+    """Merge the small files of the tables that have ``min_files`` or more of them, at most ``limit`` tables.
+
+    What a micro-batch run does after its writes (auto-compaction): only files smaller than ``target_size`` are
+    rewritten, into files of up to that size, so the large files of the batch runs are never touched and each
+    call costs tens of milliseconds. The tables with the most small files go first; ``limit`` spreads the work
+    over runs. :func:`maintain_tables` still compacts everything, checkpoints and vacuums on its schedule.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> store = DeltaStore(tempfile.mkdtemp())
+    >>> _ = store.append("audit.example", pl.DataFrame({"i": list(range(100_000))}))  # a batch file
+    >>> for i in range(6):
+    ...     _ = store.append("audit.example", pl.DataFrame({"i": [i]}))  # six micro-batches
+    >>> done = compact_small_files(store, ["audit.example"], target_size=16_384)  # the batch file is larger
+    >>> [(m.files_before, m.files_after) for m in done]
+    [(7, 2)]
+    >>> store.read("audit.example").height
+    100006
+    """
+    counts = []
+    for table in set(tables):
+        dt = store.table(table)
+        if dt is None:
+            continue
+        sizes = dt.get_add_actions(flatten=True).column("size_bytes").to_pylist()
+        small = sum(1 for size in sizes if size < target_size)
+        if small >= min_files:
+            counts.append((small, table, len(sizes)))
+    done = []
+    for _, table, before in sorted(counts, reverse=True)[:limit]:
+        t = time.perf_counter()
+        dt = store.table(table)
+        assert dt is not None
+        dt.optimize.compact(target_size=target_size)
+        dt.update_incremental()
+        done.append(TableMaintenance(table=table, files_before=before, files_after=len(dt.file_uris()),
+                                     version=dt.version(), checkpointed=False, vacuumed=0,
                                      seconds=time.perf_counter() - t))
     return done

@@ -29,6 +29,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+from harness import machine_probe
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -124,6 +125,7 @@ def main() -> None:
         (home / "workspace.yaml").write_text((REPO / "workspace.yaml").read_text())
     people = _people(home, 400)
     _maintain(home)
+    probe = machine_probe()
     port = _free_port()
     logs = home / "var" / "bench-logs"
     logs.mkdir(parents=True, exist_ok=True)
@@ -158,6 +160,7 @@ def main() -> None:
     finally:
         _stop(intake)
         _stop(daemon)
+    print(f"machine probe {probe:.2f} s before, {machine_probe():.2f} s after (a fixed loop: this VM drifts)")
     _report(results, posted)
 
 

@@ -128,6 +128,7 @@ def intake_handoffs(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> 
         "persons": report.persons, "persons_new": report.persons_new, "scored": report.scored,
         "decisions_new": routing.decisions if routing else 0, "briefs": routing.briefs if routing else 0,
         "tables_compacted": ", ".join(report.compacted) or "none",
+        "handed_off_at": report.handed_off_at.isoformat() if report.handed_off_at else "",
         "seconds": dg.MetadataValue.json({**report.seconds, **(routing.seconds if routing else {})})})
 
 

@@ -9,8 +9,10 @@ the home's instance, and the intake HTTP service. It then posts ``--batches`` ba
 (identify + Demo Requested / Pricing Page Viewed for known persons near the warm threshold, and new persons),
 one batch every ``--interval`` seconds, and reads from the Dagster instance when each batch's run finished.
 
-Figures: event → run finished (its brief written when one is due) p50 / p95 (targets 8 s / 12 s), the asset
-body (step duration) p50 / max, and how many events led to new decisions and briefs. Everything it started is
+Figures: event → brief (the events of micro-batches that wrote briefs: post time to the moment the run had
+written its decisions, briefs and CRM tasks, ``handed_off_at`` in the run's metadata) p50 / p95 against the
+targets 8 s / 12 s; event → run finished for every event; the asset body (step duration) p50 / max; how many
+events led to new decisions and briefs; a machine probe before and after. Everything it started is
 stopped by process group at the end.
 """
 
@@ -196,8 +198,16 @@ def _wait(instance, home: Path, posted: dict[str, tuple[float, int]], *, timeout
                 done[batch_id] = {"status": run.status.value, "end": stats.end_time, "body": body,
                                   "decisions": meta["decisions_new"].value if "decisions_new" in meta else 0,
                                   "briefs": meta["briefs"].value if "briefs" in meta else 0,
-                                  "seconds": meta["seconds"].value if "seconds" in meta else {}}
+                                  "seconds": meta["seconds"].value if "seconds" in meta else {},
+                                  "handed_off": _timestamp(meta["handed_off_at"].value)
+                                  if "handed_off_at" in meta else None}
     return done
+
+
+def _timestamp(iso: str) -> float | None:
+    import datetime as dt
+
+    return dt.datetime.fromisoformat(iso).timestamp() if iso else None
 
 
 def _covers(batch: str, stem: str) -> bool:
@@ -207,18 +217,25 @@ def _covers(batch: str, stem: str) -> bool:
 
 
 def _report(results: dict[str, dict], posted: dict[str, tuple[float, int]]) -> None:
-    lat = []
+    lat, brief = [], []
     for batch_id, (t, n) in posted.items():
         r = results.get(batch_id)
         if r and r["status"] == "SUCCESS":
             lat += [r["end"] - t] * n
+            if r["briefs"] and r["handed_off"]:
+                brief += [r["handed_off"] - t] * n
     ok = [r for r in results.values() if r["status"] == "SUCCESS"]
     events = sum(n for _, n in posted.values())
     print(f"events    {events} posted in {len(posted)} batches; runs succeeded {len(ok)}/{len(posted)}")
+    if brief:
+        q = statistics.quantiles(brief, n=20) if len(brief) > 1 else brief * 19
+        print(f"latency   event → brief and CRM task written ({len(brief)} events of micro-batches that wrote "
+              f"briefs): p50 {statistics.median(brief):.2f} s, p95 {q[18]:.2f} s, max {max(brief):.2f} s "
+              "(targets 8 s / 12 s)")
     if lat:
         q = statistics.quantiles(lat, n=20)
-        print(f"latency   event → run finished: p50 {statistics.median(lat):.2f} s, p95 {q[18]:.2f} s, "
-              f"max {max(lat):.2f} s (targets 8 s / 12 s)")
+        print(f"latency   event → run finished (every event): p50 {statistics.median(lat):.2f} s, "
+              f"p95 {q[18]:.2f} s, max {max(lat):.2f} s")
     bodies = [r["body"] for r in ok]
     if bodies:
         print(f"asset     body (step duration) p50 {statistics.median(bodies):.2f} s, max {max(bodies):.2f} s")

@@ -12,7 +12,8 @@ Every step calls the batch stages' own functions with the batch's scope:
    so the batch graph run later finds them already there;
 4. features and scores for the affected persons only (:func:`~pipelines.features.inputs.read_feature_inputs`
    with ``persons=``), with the champion model;
-5. routing, briefs and outbox (:func:`~pipelines.routing.stage.run_routing_stage` with ``persons=``).
+5. routing, briefs and outbox (:func:`~pipelines.routing.stage.run_routing_stage` with ``persons=``), given the
+   scores in memory; the scores are merged into ``gold.lead_scores`` after that, so the handoff is written first.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class RealtimeReport:
     scored: int = 0
     routing: RoutingReport | None = None
     compacted: list[str] = field(default_factory=list)  # tables whose small files this run merged
+    handed_off_at: dt.datetime | None = None  # when its decisions, briefs and CRM tasks were all written
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -200,13 +202,16 @@ def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_ro
     inputs = read_feature_inputs(store, persons=affected, edges=edges, scope=scope)
     scores = score_leads(inputs, registry.load(champion), version=champion, as_of=now, persons=affected)
     report.scored = scores.height
-    if scores.height:
-        store.merge(LEAD_SCORES, scores, keys=["person_id"])
     report.seconds["score"] = time.perf_counter() - t
     t = time.perf_counter()
     report.routing = run_routing_stage(store, rules=rules, roster=roster, now=now, run_id=run_id,
                                        persons=affected, scores=scores, edges=edges)
+    report.handed_off_at = dt.datetime.now(dt.UTC)  # decisions, briefs and CRM tasks are written
     report.seconds["route"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if scores.height:  # last: routing took the scores in memory, so what sales sees is written first
+        store.merge(LEAD_SCORES, scores, keys=["person_id"])  # (a re-run after a crash converges either way)
+    report.seconds["scores_table"] = time.perf_counter() - t
     return report
 
 

@@ -82,9 +82,11 @@ def _maintain(home: Path) -> None:
     from pipelines.storage.maintenance import maintain_tables
 
     store = DeltaStore(str(home / "var" / "lakehouse"))
-    done = [m for m in maintain_tables(store, store.tables()) if m.files_before != m.files_after]
-    print(f"maintenance compacted {len(done)} table(s) first: "
-          + ", ".join(f"{m.table} {m.files_before}→{m.files_after}" for m in done))
+    done = maintain_tables(store, store.tables())
+    compacted = [m for m in done if m.files_before != m.files_after]
+    print(f"maintenance first: compacted {len(compacted)} table(s) "
+          + ", ".join(f"{m.table} {m.files_before}→{m.files_after}" for m in compacted)
+          + f"; checkpointed {sum(m.checkpointed for m in done)}")
 
 
 def _batch(people: list[dict], per_batch: int, i: int) -> list[dict]:

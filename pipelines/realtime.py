@@ -43,7 +43,7 @@ from pipelines.routing.rules import RoutingRules
 from pipelines.routing.stage import RoutingReport, run_routing_stage
 from pipelines.scoring.stage import LEAD_SCORES, registry_for, score_leads
 from pipelines.storage.delta import DeltaStore
-from pipelines.storage.maintenance import compact_small_files
+from pipelines.storage.maintenance import checkpoint_long_logs, compact_small_files
 
 __all__ = ["RealtimeReport", "route_event_batch", "match_event_persons"]
 
@@ -145,7 +145,7 @@ def route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_roo
     The caller holds the lakehouse's write pool, so the tables are pinned (:meth:`DeltaStore.pinned`): each is
     brought up to date once, not at every one of the run's forty-odd reads. At the end, the small files of the
     tables it wrote are merged (:func:`~pipelines.storage.maintenance.compact_small_files`, at most three tables
-    a run, once a table has six of them).
+    a run, once a table has six of them) and their logs checkpointed every ten commits.
     """
     with store.pinned() as written:
         report = _route_event_batch(store, batch_files=batch_files, landing_root=landing_root, rules=rules,
@@ -153,6 +153,7 @@ def route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_roo
         t = time.perf_counter()
         # each micro-batch leaves a small file in the tables it wrote: merge them before they slow every read
         report.compacted = [m.table for m in compact_small_files(store, written)]
+        checkpoint_long_logs(store, written)  # and the log entries, so the next run's opens replay few
         report.seconds["compact"] = time.perf_counter() - t
     return report
 

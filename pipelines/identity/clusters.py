@@ -9,7 +9,9 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-__all__ = ["key_links", "components", "merge_without_conflicts", "mailboxes_conflict"]
+__all__ = ["key_links", "components", "merge_without_conflicts", "mailboxes_conflict", "SMALL_GRAPH"]
+
+SMALL_GRAPH = 20_000  # rows up to which components() runs in NumPy (SciPy's C code beyond)
 
 
 def key_links(keys: pl.DataFrame) -> pl.DataFrame:
@@ -41,6 +43,8 @@ def components(n: int, links: pl.DataFrame) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     left = links["left"].to_numpy().astype(np.int64, copy=False)
     right = links["right"].to_numpy().astype(np.int64, copy=False)
+    if n <= SMALL_GRAPH:  # a micro-batch: NumPy alone, sparing the real-time run SciPy's 0.3 s import
+        return _smallest_roots(n, left, right)
     from scipy.sparse import coo_matrix  # imported here: keeps the code location's start-up short
     from scipy.sparse.csgraph import connected_components
 
@@ -50,6 +54,24 @@ def components(n: int, links: pl.DataFrame) -> np.ndarray:
     smallest = np.full(labels.max() + 1, n, dtype=np.int64)
     np.minimum.at(smallest, labels, np.arange(n, dtype=np.int64))
     return smallest[labels]
+
+
+def _smallest_roots(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """:func:`components` by hooking and pointer jumping: each root points at a smaller one it links to, then
+    every row jumps to its root, until no link joins two roots. Parents only decrease (``parent[i] <= i``), so
+    each root is the smallest row of its component."""
+    parent = np.arange(n, dtype=np.int64)
+    while True:
+        a, b = parent[left], parent[right]
+        apart = a != b
+        if not apart.any():
+            return parent
+        np.minimum.at(parent, np.maximum(a, b)[apart], np.minimum(a, b)[apart])
+        while True:
+            jumped = parent[parent]
+            if np.array_equal(jumped, parent):
+                break
+            parent = jumped
 
 
 def mailboxes_conflict(a: list[tuple[str, str]], b: list[tuple[str, str]]) -> bool:

@@ -157,10 +157,12 @@ def _intake_after(folder: Path, cursor: str) -> list[str]:
 
 
 def _alive_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
-    return list(instance.get_runs(dg.RunsFilter(job_name=realtime_job.name, statuses=ALIVE), limit=MAX_ALIVE_RUNS))
+    alive = dg.RunsFilter(job_name=realtime_job.name, statuses=ALIVE)
+    return list(instance.get_runs(alive, limit=MAX_ALIVE_RUNS))
 
 
-def _next_batch(folder: Path, cursor: str, instance: dg.DagsterInstance, seconds: float) -> tuple[list[str], str]:
+def _next_batch(folder: Path, cursor: str, instance: dg.DagsterInstance,
+                seconds: float) -> tuple[list[str], str]:
     """Long poll for up to ``seconds``: ``(files, "")`` as soon as there are intake files after ``cursor`` and
     fewer than MAX_ALIVE_RUNS real-time runs alive, else ``([], why)``.
 
@@ -192,7 +194,8 @@ def _next_batch(folder: Path, cursor: str, instance: dg.DagsterInstance, seconds
 @dg.sensor(job=realtime_job, minimum_interval_seconds=1, default_status=dg.DefaultSensorStatus.RUNNING,
            description="The intake files that arrived since the cursor become one micro-batch: a partition and "
                        "one run of realtime/intake_handoffs (run_key = batch id = first~last file), at most "
-                       "MAX_FILES_PER_BATCH files each. At most MAX_ALIVE_RUNS runs live at once (one holding "
+                       "MAX_FILES_PER_BATCH files each. At most MAX_ALIVE_RUNS runs live at once (one holding"
+                       " "
                        "the lakehouse, one starting up behind it); under load batches grow instead of runs "
                        "queueing. A tick long-polls for up to INTAKE_POLL_SECONDS, so a new file (or a freed "
                        "slot) starts a run at once instead of at the daemon's next tick five seconds later.")

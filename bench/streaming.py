@@ -231,8 +231,8 @@ def _report(results: dict[str, dict], posted: dict[str, tuple[float, int]]) -> N
     print(f"events    {events} posted in {len(posted)} batches; runs succeeded {len(ok)}/{len(posted)}")
     if brief:
         q = statistics.quantiles(brief, n=20) if len(brief) > 1 else brief * 19
-        print(f"latency   event → brief and CRM task written ({len(brief)} events of micro-batches that wrote "
-              f"briefs): p50 {statistics.median(brief):.2f} s, p95 {q[18]:.2f} s, max {max(brief):.2f} s "
+        print(f"latency   event → brief and CRM task written ({len(brief)} events of micro-batches that "
+              f"wrote briefs): p50 {statistics.median(brief):.2f} s, p95 {q[18]:.2f} s, max {max(brief):.2f} s "
               "(targets 8 s / 12 s)")
     if lat:
         q = statistics.quantiles(lat, n=20)

@@ -1,9 +1,9 @@
 """The trained model: an XGBoost booster plus what it takes to read a frame, calibrate and judge confidence.
 
-Saved as two files, never a pickle: ``model.ubj`` (XGBoost's own format, its binary JSON: ``Booster.save_model``)
-and ``metadata.json`` (features, kinds, levels, calibrator, metrics, importances, summaries, hash, params). The
-binary form loads in a few milliseconds against about 0.1 s for the text JSON, which every real-time run pays;
-folders written with ``model.json`` (earlier versions) still load.
+Saved as two files, never a pickle: ``model.ubj`` (XGBoost's own format, its binary JSON, written by
+``Booster.save_model``) and ``metadata.json`` (features, kinds, levels, calibrator, metrics, importances,
+summaries, hash, params). The binary form loads in a few milliseconds against about 0.1 s for the text JSON,
+which every real-time run pays; folders written with ``model.json`` (earlier versions) still load.
 """
 
 from __future__ import annotations
@@ -156,7 +156,8 @@ class TrainedModel:
         })
 
     def save(self, directory: str | Path) -> None:
-        """Write ``model.ubj`` (XGBoost's binary JSON) and ``metadata.json`` into ``directory`` (made if needed)."""
+        """Write ``model.ubj`` (XGBoost's binary JSON) and ``metadata.json`` into ``directory`` (made if
+        needed)."""
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         self.booster.save_model(str(folder / MODEL_FILE))

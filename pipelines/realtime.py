@@ -12,8 +12,9 @@ Every step calls the batch stages' own functions with the batch's scope:
    so the batch graph run later finds them already there;
 4. features and scores for the affected persons only (:func:`~pipelines.features.inputs.read_feature_inputs`
    with ``persons=``), with the champion model;
-5. routing, briefs and outbox (:func:`~pipelines.routing.stage.run_routing_stage` with ``persons=``), given the
-   scores in memory; the scores are merged into ``gold.lead_scores`` after that, so the handoff is written first.
+5. routing, briefs and outbox (:func:`~pipelines.routing.stage.run_routing_stage` with ``persons=``), given
+   the scores in memory; the scores are merged into ``gold.lead_scores`` after that: the handoff is written
+   first.
 """
 
 from __future__ import annotations
@@ -140,12 +141,12 @@ def _event_persons(new: pl.DataFrame, crosswalk: pl.DataFrame, store: DeltaStore
 
 def route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_root: Path, rules: RoutingRules,
                       roster: Roster, models_root: str | Path, now: dt.datetime, run_id: str) -> RealtimeReport:
-    """Take one micro-batch (intake files, in arrival order) from landing to routed handoffs (module docstring).
+    """Take one micro-batch (intake files, in arrival order) from landing to routed handoffs (see the module).
 
     The caller holds the lakehouse's write pool, so the tables are pinned (:meth:`DeltaStore.pinned`): each is
     brought up to date once, not at every one of the run's forty-odd reads. At the end, the small files of the
-    tables it wrote are merged (:func:`~pipelines.storage.maintenance.compact_small_files`, at most three tables
-    a run, once a table has six of them) and their logs checkpointed every ten commits.
+    tables it wrote are merged (:func:`~pipelines.storage.maintenance.compact_small_files`, at most three
+    tables a run, once a table has six of them) and their logs checkpointed every ten commits.
     """
     with store.pinned() as written:
         report = _route_event_batch(store, batch_files=batch_files, landing_root=landing_root, rules=rules,
@@ -159,7 +160,8 @@ def route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_roo
 
 
 def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_root: Path, rules: RoutingRules,
-                       roster: Roster, models_root: str | Path, now: dt.datetime, run_id: str) -> RealtimeReport:
+                       roster: Roster, models_root: str | Path, now: dt.datetime,
+                       run_id: str) -> RealtimeReport:
     report = RealtimeReport(batch=batch_files[0].stem if batch_files else "")
     t = time.perf_counter()
     bronze = ingest_bronze(EVENTS, store=store, landing_root=landing_root, run_id=run_id, now=now,
@@ -199,7 +201,7 @@ def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_ro
         msg = "no champion lead-score model: run the batch job (handoff run) before the real-time path"
         raise RuntimeError(msg)
     scope = scope_of(store, affected)
-    edges = scope_edges(store, affected, scope=scope)  # read once: features, routing inputs and briefs share it
+    edges = scope_edges(store, affected, scope=scope)  # read once: features, routing inputs, briefs share it
     inputs = read_feature_inputs(store, persons=affected, edges=edges, scope=scope)
     scores = score_leads(inputs, registry.load(champion), version=champion, as_of=now, persons=affected)
     report.scored = scores.height

@@ -243,9 +243,9 @@ def test_the_shipped_phone_table_matches_the_installed_phonenumbers() -> None:
     ``write_phone_table()`` refreshes the file."""
     import json
 
-    from pipelines.identity.normalize import PHONE_TABLE, _phone_table_from_metadata
+    from pipelines.identity.phones import PHONE_TABLE, _phone_table_from_metadata
 
     shipped = json.loads(PHONE_TABLE.read_text())
     assert shipped == _phone_table_from_metadata(), (
-        f"{PHONE_TABLE} is stale: run `uv run python -c 'from pipelines.identity.normalize import "
+        f"{PHONE_TABLE} is stale: run `uv run python -c 'from pipelines.identity.phones import "
         "write_phone_table; write_phone_table()'`")

@@ -10,12 +10,12 @@ Nothing here raises on dirty values: anything that cannot be normalised becomes 
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
+
+from .phones import e164, international_digits, phone_digits, phone_tables
 
 if TYPE_CHECKING:
     from tldextract import TLDExtract
@@ -49,7 +49,6 @@ _GMAIL_HOSTS = ("gmail.com", "googlemail.com")
 # Regexes (Rust syntax, run by Polars).
 _EMAIL_RE = (r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
              r"@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{2,59})$")
-_PHONE_EXT_RE = r"(?i)\s*(?:extension|ext|ex|x|#)\s*[.:]?\s*\d{1,6}\s*$"
 _DOMAIN_LIKE_RE = r"^(?:https?://)?(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)+/?$"
 # Country names and variants -> ISO2; keys are folded (lower case ASCII letters only). The ISO2 codes
 # themselves come from phonenumbers' region list. "; "-separated: a code, then its names.
@@ -291,88 +290,6 @@ def _title_of(values: pl.Series) -> pl.Series:
     return _expr(_fold(values), fn)
 
 
-PHONE_TABLE = Path(__file__).with_name("phone_regions.json")
-
-
-@functools.cache
-def _phone_tables() -> tuple[pl.Series, pl.Series, pl.Series, frozenset[int]]:
-    """Regions (ISO2, sorted), their calling codes and national trunk prefixes (aligned by region index), and
-    ``index * 32 + length`` for each possible national number length.
-
-    From :data:`PHONE_TABLE`, written from phonenumbers' metadata by :func:`write_phone_table`, when it was
-    written for the installed phonenumbers (2 ms); from the metadata itself otherwise (about 0.2 s, which every
-    real-time run would pay)."""
-    from importlib.metadata import version
-
-    try:
-        table = json.loads(PHONE_TABLE.read_text())
-    except FileNotFoundError:
-        table = {}
-    if table.get("phonenumbers") != version("phonenumbers"):
-        table = _phone_table_from_metadata()
-    return (pl.Series(table["regions"]), pl.Series(table["codes"]), pl.Series(table["prefixes"]),
-            frozenset(table["lengths"]))
-
-
-def write_phone_table(path: Path = PHONE_TABLE) -> None:
-    """Write :data:`PHONE_TABLE` from the installed phonenumbers (after upgrading it)."""
-    path.write_text(json.dumps(_phone_table_from_metadata(), separators=(",", ":")) + "\n")
-
-
-def _phone_table_from_metadata() -> dict:
-    import phonenumbers
-    from importlib.metadata import version
-
-    regions, codes, prefixes, lengths = [], [], [], set()
-    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
-        if meta is None:
-            continue
-        regions.append(region)
-        codes.append(str(phonenumbers.country_code_for_region(region)))
-        prefixes.append(meta.national_prefix or "")
-        if meta.general_desc is not None:
-            i = len(regions) - 1
-            lengths.update(i * 32 + n for n in meta.general_desc.possible_length or () if 0 < n < 32)
-    return {"phonenumbers": version("phonenumbers"), "regions": regions, "codes": codes, "prefixes": prefixes,
-            "lengths": sorted(lengths)}
-
-
-def _phone_digits(column: str) -> tuple[pl.Expr, pl.Expr]:
-    """(digits, written with a leading +) after dropping an extension and an optional "(0)" trunk."""
-    digits = pl.col(column).str.replace(_PHONE_EXT_RE, "").str.replace_all(r"[^0-9]*\(\s*0\s*\)|[^0-9]+", "")
-    return digits, pl.col(column).str.contains(r"^\s*\+")
-
-
-def _international_digits(digits: str, plus: str) -> pl.Expr:
-    """E.164 digits (no +) from digits and the region's calling code ``_cc``, trunk ``_np``, index ``_ri``.
-
-    A national number (no + or 00) must have a length phonenumbers lists as possible for the region."""
-    lengths = _phone_tables()[3]
-    d, cc, np_ = pl.col(digits), pl.col("_cc"), pl.col("_np")
-    n, n_cc = d.str.len_chars().cast(pl.Int64), cc.str.len_chars().cast(pl.Int64)
-
-    def possible(k: pl.Expr) -> pl.Expr:
-        return (pl.col("_ri") * 32 + k).is_in(lengths)
-
-    trunk = (np_.str.len_bytes() > 0) & d.str.starts_with(np_)
-    has_cc = d.str.starts_with(cc) & possible(n - n_cc) & ~possible(n)  # "44 20 7946 0958", no +
-    national = (pl.when(trunk).then(d.str.slice(np_.str.len_chars()))
-                .when(has_cc).then(d.str.slice(n_cc)).otherwise(d))
-    no_region = cc.is_null()
-    return (pl.when(pl.col(plus)).then(d)
-            .when(d.str.starts_with("00")).then(d.str.slice(2))
-            .when((cc == "1") & d.str.starts_with("011")).then(d.str.slice(3))
-            .when(~no_region & possible(national.str.len_chars().cast(pl.Int64)))
-            .then(pl.concat_str(cc, national))
-            .when(no_region & d.str.contains(r"^[2-9]\d{9}$")).then(pl.concat_str(pl.lit("1"), d))
-            .when(no_region & d.str.contains(r"^1[2-9]\d{9}$")).then(d))
-
-
-def _e164(digits: str) -> pl.Expr:
-    return pl.when(pl.col(digits).str.contains(r"^[1-9]\d{7,14}$")).then(pl.concat_str(pl.lit("+"), digits))
-
-
 def normalize_person_records(records: pl.DataFrame) -> pl.DataFrame:
     """Add normalised identity columns (``OUTPUT_SCHEMA``) to person records; nothing else changes.
 
@@ -417,11 +334,11 @@ def normalize_person_records(records: pl.DataFrame) -> pl.DataFrame:
     new = {c: fn(old[c]).alias(c) for c, fn in per_value.items()}
     nicknames = _canonical_names()
     canonical = _py(new["first_name"].fill_null(""), lambda v: nicknames.get(v, v) or None)
-    regions, codes, prefixes, _ = _phone_tables()
+    regions, codes, prefixes, _ = phone_tables()
     region_index = _country_of(old["country"]).replace_strict(regions, pl.int_range(len(regions), eager=True),
                                                               default=None, return_dtype=pl.Int64)
     email = pl.col("email").str.strip_chars().str.to_lowercase().str.replace_all(" ", "", literal=True)
-    (pd, pp), (md, mp) = _phone_digits("phone"), _phone_digits("mobile_phone")
+    (pd, pp), (md, mp) = phone_digits("phone"), phone_digits("mobile_phone")
     parts = pl.col("_e").str.split_exact("@", 1)
     gmail = pl.col("_h").is_in(_GMAIL_HOSTS)
     ri = pl.col("_ri")
@@ -437,7 +354,7 @@ def normalize_person_records(records: pl.DataFrame) -> pl.DataFrame:
         _np=pl.lit(prefixes).gather(ri).fill_null(""),
         _l=parts.struct.field("field_0"), _h=parts.struct.field("field_1"),
     ).with_columns(
-        _pf=_international_digits("_pd", "_pp"), _mf=_international_digits("_md", "_mp"),
+        _pf=international_digits("_pd", "_pp"), _mf=international_digits("_md", "_mp"),
         email_local=_null_if_empty(pl.when(gmail).then(  # gmail ignores dots and +tags
             pl.col("_l").str.replace(r"\+.*$", "").str.replace_all(".", "", literal=True)
         ).otherwise(pl.col("_l"))),
@@ -448,7 +365,7 @@ def normalize_person_records(records: pl.DataFrame) -> pl.DataFrame:
     free = (pl.col("email_domain").is_in(FREE_EMAIL_DOMAINS).fill_null(False)
             | pl.col("_host").is_in(FREE_EMAIL_DOMAINS).fill_null(False))
     frame = frame.lazy().with_columns(
-        phone_e164=_e164("_pf"), mobile_e164=_e164("_mf"),
+        phone_e164=e164("_pf"), mobile_e164=e164("_mf"),
         email_norm=pl.when(valid).then(pl.concat_str("email_local", pl.lit("@"), "_host")),
         email_domain=pl.when(valid).then(_lookup("_host", hosts, _py(hosts, _registered))),
     ).with_columns(

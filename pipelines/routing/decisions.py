@@ -98,7 +98,7 @@ def append_decisions(store: DeltaStore, decisions: pl.DataFrame) -> int:
     frame = decisions.select(DECISION_SCHEMA.names()).cast(dict(DECISION_SCHEMA))  # type: ignore[arg-type]
     if store.table(DECISIONS) is not None and frame.height:
         ids = frame["decision_id"]
-        # a decision id belongs to one person: a micro-batch reads its persons' rows only (files pruned by stats)
+        # a decision id belongs to one person: a micro-batch reads its persons' rows only (stats prune files)
         where = {"person_id": frame["person_id"].unique().to_list()} if frame.height <= _NARROW_ROWS else None
         have = store.read(DECISIONS, columns=["decision_id"], where=where).filter(
             pl.col("decision_id").is_in(ids.implode()))

@@ -25,7 +25,7 @@ __all__ = ["TableMaintenance", "maintain_tables", "compact_small_files", "checkp
            "MAINTENANCE_SCHEMA", "SMALL_FILE_BYTES"]
 
 MIN_FILES = 8  # a table with fewer data files is left alone
-SMALL_FILE_BYTES = 1 << 20  # compact_small_files: files under 1 MiB are the micro-batches' (a batch file is larger)
+SMALL_FILE_BYTES = 1 << 20  # compact_small_files: files under 1 MiB are micro-batches' (batch files are larger)
 MAINTENANCE_SCHEMA = pl.Schema({"table": pl.String, "files_before": pl.Int64, "files_after": pl.Int64,
                                 "version": pl.Int64, "checkpointed": pl.Boolean, "vacuumed": pl.Int64,
                                 "seconds": pl.Float64})
@@ -92,10 +92,10 @@ def compact_small_files(store: DeltaStore, tables: Iterable[str], *, min_files: 
                         target_size: int = SMALL_FILE_BYTES, limit: int = 3) -> list[TableMaintenance]:
     """Merge the small files of the tables that have ``min_files`` or more of them, at most ``limit`` tables.
 
-    What a micro-batch run does after its writes (auto-compaction): only files smaller than ``target_size`` are
-    rewritten, into files of up to that size, so the large files of the batch runs are never touched and each
-    call costs tens of milliseconds. The tables with the most small files go first; ``limit`` spreads the work
-    over runs. :func:`maintain_tables` still compacts everything, checkpoints and vacuums on its schedule.
+    What a micro-batch run does after its writes (auto-compaction): only files smaller than ``target_size``
+    are rewritten, into files of up to that size, so the large files of the batch runs are never touched and
+    each call costs tens of milliseconds. The tables with the most small files go first; ``limit`` spreads the
+    work over runs. :func:`maintain_tables` still compacts everything, checkpoints and vacuums on its schedule.
 
     Examples
     --------
@@ -137,8 +137,8 @@ def checkpoint_long_logs(store: DeltaStore, tables: Iterable[str], *, min_commit
 
     Opening a table replays every JSON commit after its last checkpoint, and delta-rs checkpoints only every
     100 commits: a table the micro-batches write once a run replays up to a hundred, about 60 ms, at each of
-    the run's twenty-odd opens. Local roots only (the checkpoint pointer is read from the file system); returns
-    the tables checkpointed.
+    the run's twenty-odd opens. Local roots only (the checkpoint pointer is read from the file system);
+    returns the tables checkpointed.
 
     Examples
     --------

@@ -179,9 +179,12 @@ def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_ro
     t = time.perf_counter()
     crosswalk, records = match_event_persons(store, person_records({"segment_event": new}), now=now)
     report.persons_new = int(crosswalk.filter(pl.col("link_method") == "none")["person_id"].n_unique())
-    store.merge(CROSSWALK, crosswalk, keys=["source", "record_id"])
-    store.merge(PERSON_RECORDS, records, keys=["source", "record_id"])
-    _new_persons(store, records, crosswalk)
+    # rows keyed by message id: if this run inserted every bronze row of the batch, none can exist downstream
+    # yet (bronze quarantines a resent id, and a re-run after a crash finds its rows already in bronze)
+    fresh = bronze.rows_bronze == new.height
+    store.merge(CROSSWALK, crosswalk, keys=["source", "record_id"], keys_are_new=fresh)
+    store.merge(PERSON_RECORDS, records, keys=["source", "record_id"], keys_are_new=fresh)
+    _new_persons(store, records, crosswalk, keys_are_new=fresh)
     report.seconds["identity"] = time.perf_counter() - t
     t = time.perf_counter()
     who = _event_persons(new, crosswalk, store)
@@ -218,8 +221,10 @@ def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_ro
     return report
 
 
-def _new_persons(store: DeltaStore, records: pl.DataFrame, crosswalk: pl.DataFrame) -> None:
-    """Golden rows for persons first seen in this batch (accounts come with the next batch identity run)."""
+def _new_persons(store: DeltaStore, records: pl.DataFrame, crosswalk: pl.DataFrame, *,
+                 keys_are_new: bool = False) -> None:
+    """Golden rows for persons first seen in this batch (accounts come with the next batch identity run); their
+    ids are minted from this batch's records, so ``keys_are_new`` when those records are."""
     from pipelines.identity.golden import golden_persons
 
     fresh = crosswalk.filter(pl.col("link_method") == "none")["person_id"].unique()
@@ -228,4 +233,4 @@ def _new_persons(store: DeltaStore, records: pl.DataFrame, crosswalk: pl.DataFra
     mine = records.filter(pl.col("person_id").is_in(fresh.implode()))
     empty = pl.DataFrame(schema={"person_id": pl.String, "account_id": pl.String, "ultimate_account_id": pl.String,
                                  "match_method": pl.String})
-    store.merge(PERSONS, golden_persons(mine, empty), keys=["person_id"])
+    store.merge(PERSONS, golden_persons(mine, empty), keys=["person_id"], keys_are_new=keys_are_new)

@@ -56,3 +56,19 @@ def test_pinned_tables_are_checked_once_and_show_own_writes(tmp_path: Path) -> N
         assert written == {"audit.t"}  # what the block committed to (the other writer's commits are not its)
     write_deltalake(store.uri("audit.t"), pa.table({"a": [5]}), mode="append")
     assert store.read("audit.t").height == 5
+
+
+def test_merge_of_keys_known_to_be_new_appends_without_reading(tmp_path: Path, monkeypatch) -> None:
+    store = DeltaStore(str(tmp_path))
+    store.merge("silver.t", pl.DataFrame({"k": ["a"], "v": [1]}), keys=["k"])
+    reads: list[str] = []
+    original = DeltaStore.read
+    def counted(self: DeltaStore, table: str, **kw: object) -> pl.DataFrame:
+        reads.append(table)
+        return original(self, table, **kw)
+
+    monkeypatch.setattr(DeltaStore, "read", counted)
+    store.merge("silver.t", pl.DataFrame({"v": [2], "k": ["b"]}), keys=["k"], keys_are_new=True)  # any order
+    assert reads == []
+    store.merge("silver.t", pl.DataFrame({"k": ["b"], "v": [3]}), keys=["k"])  # without the promise: an upsert
+    assert reads and store.read("silver.t").sort("k").rows() == [("a", 1), ("b", 3)]

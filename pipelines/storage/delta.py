@@ -174,15 +174,23 @@ class DeltaStore:
         self._wrote(table)
         return self.version(table)
 
-    def merge(self, table: str, frame: pl.DataFrame, *, keys: Sequence[str], full_state: bool = False) -> int | None:
+    def merge(self, table: str, frame: pl.DataFrame, *, keys: Sequence[str], full_state: bool = False,
+              keys_are_new: bool = False) -> int | None:
         """Upsert ``frame`` by ``keys``: rows whose values changed are updated, new keys inserted, one commit.
 
         With ``full_state`` the frame is the whole truth: rows whose keys it lacks are deleted too. Rows
         identical to what the table holds are left alone, so merging the same frame twice makes no second
         commit: the table version stays put. Creates the table on first use. Returns the table version.
+        ``keys_are_new``: the caller knows no row of the table has these keys (rows derived from source rows
+        this very run inserted), so they are appended without probing the table first.
         """
-        if self.table(table) is None:
+        dt = self.table(table)
+        if dt is None:
             return self.append(table, frame)
+        if keys_are_new and not full_state:
+            names = [f.name for f in dt.schema().fields]
+            if set(frame.columns) == set(names):
+                return self.append(table, frame.select(names))
         narrow = not full_state and frame.height <= _NARROW_MERGE_ROWS and frame.schema[keys[-1]] == pl.String
         if narrow:  # a small upsert of new keys only (the real-time path's usual case) is a plain append
             probe = self.read(table, columns=list(keys), where={keys[-1]: frame[keys[-1]].unique().to_list()})

@@ -104,7 +104,15 @@ def ingest_bronze_all(
     before any worker starts.
     """
     now = now or dt.datetime.now(dt.UTC)
-    hashes = None if only is None else sorted({file_sha256(Path(p)) for p in only if Path(p).is_file()})
+    digests: dict[Path, str] = {}  # each file hashed once a run
+
+    def digest_of(path: Path) -> str:
+        key = Path(path).resolve()
+        if key not in digests:
+            digests[key] = file_sha256(key)
+        return digests[key]
+
+    hashes = None if only is None else sorted({digest_of(Path(p)) for p in only if Path(p).is_file()})
     manifest = (store.read_or_empty(MANIFEST, MANIFEST_SCHEMA, columns=["source_file_hash", "source_file"])
                 if hashes is None or store.table(MANIFEST) is None
                 else store.read(MANIFEST, columns=["source_file_hash", "source_file"],
@@ -120,7 +128,7 @@ def ingest_bronze_all(
         if only is not None:  # a micro-batch: only these files' leftovers can matter to this run
             wanted = {Path(p).resolve() for p in only}
             paths = [p for p in paths if p.resolve() in wanted]
-            scope = {file_sha256(p) for p in paths} - set(known)
+            scope = {digest_of(p) for p in paths} - set(known)
         report.recovered_rows_deleted = _delete_leftovers(store, contract, report.table, set(known), scope=scope)
         cr = _ContractRun(contract, report, paths, narrow=only is not None)
         if cr.paths and store.table(report.table) is None:  # created up front: workers then only append
@@ -132,7 +140,7 @@ def ingest_bronze_all(
     def ingest_file(unit: tuple[_ContractRun, Path]) -> None:
         cr, path = unit
         _ingest_file(cr, path, store=store, landing_root=landing_root, run_id=run_id, now=now, known=known,
-                     lock=lock)
+                     lock=lock, digest=digest_of(path))
 
     if workers <= 1:
         for unit in units:
@@ -160,10 +168,10 @@ class _ContractRun:
 
 
 def _ingest_file(cr: _ContractRun, path: Path, *, store: DeltaStore, landing_root: Path, run_id: str,
-                 now: dt.datetime, known: dict[str, str], lock: threading.Lock) -> None:
-    """Hash, skip if known, else conform and stream the file's good rows into bronze as one commit."""
+                 now: dt.datetime, known: dict[str, str], lock: threading.Lock, digest: str) -> None:
+    """Skip the file if its content hash ``digest`` is known, else conform and stream its good rows into bronze
+    as one commit."""
     rel = path.relative_to(landing_root).as_posix()
-    digest = file_sha256(path)
     with lock:  # check-and-claim: a content hash is ingested once, whatever the file is called
         prior = known.get(digest)
         if prior is None:

@@ -327,7 +327,8 @@ def test_a_retried_batch_lands_again_and_bronze_keeps_one(fresh: RunningIntake, 
 
 def test_micro_batches_look_their_message_ids_up_and_keep_one(fresh: RunningIntake, tmp_path: Path) -> None:
     """A micro-batch (``only=`` its files) finds earlier copies by looking its own messageIds up in bronze, not
-    by reading every key: a resend inside the batch and one of an earlier batch are both duplicates."""
+    by reading every key: a resend inside the batch and one of an earlier batch are both duplicates. Its files
+    land as one bronze commit."""
     store = DeltaStore(str(tmp_path / "lakehouse"))
     folder = fresh.landing_dir / "events"
 
@@ -341,7 +342,9 @@ def test_micro_batches_look_their_message_ids_up_and_keep_one(fresh: RunningInta
     a, b = msg(), msg()
     first = micro_batch({"batch": [a]}, {"batch": [a, b]})
     assert (first.rows_bronze, first.quarantined_by_reason) == (2, {"duplicate_key": 1})
-    later = micro_batch({"batch": [b, msg()]})
+    later = micro_batch({"batch": [b]}, {"batch": [msg()]})
     assert (later.rows_bronze, later.quarantined_by_reason) == (1, {"duplicate_key": 1})
+    table = later.table  # a micro-batch's files are one bronze commit
+    assert later.versions_after[table] - later.versions_before[table] == 1
     ids = store.read("bronze.segment_event", columns=["message_id"])["message_id"]
     assert ids.len() == ids.n_unique() == 3

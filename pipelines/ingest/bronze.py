@@ -99,8 +99,9 @@ def ingest_bronze_all(
     """:func:`ingest_bronze` for several contracts, ``workers`` landing files at a time (threads).
 
     Polars, DuckDB and delta-rs release the GIL, so two workers use both cores. Work is scheduled per file,
-    largest first, so one big source does not run alone at the end. Each file is one bronze commit; each
-    contract's quarantine and manifest rows are committed once its files are done. Crash leftovers are removed
+    largest first, so one big source does not run alone at the end. Each file is one bronze commit (a
+    micro-batch, ``only``: one commit for all its files); each contract's quarantine and manifest rows are
+    committed once its files are done. Crash leftovers are removed
     before any worker starts.
     """
     now = now or dt.datetime.now(dt.UTC)
@@ -149,6 +150,8 @@ def ingest_bronze_all(
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bronze") as pool:
             list(pool.map(ingest_file, units))
     for cr in runs:
+        if cr.held:
+            cr.bronze_versions.append(store.append_batches(cr.report.table, iter(cr.held), _schema(cr.contract)))
         _commit_audit(cr, store)
     return {cr.contract.table: cr.report for cr in runs}
 
@@ -161,6 +164,7 @@ class _ContractRun:
     report: BronzeReport
     paths: list[Path]
     narrow: bool = False  # a micro-batch: look its keys up instead of reading every key of the table
+    held: list[pl.DataFrame] = field(default_factory=list)  # a micro-batch's good rows, one commit for all files
     outcomes: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # rel → (q, manifest)
     bronze_versions: list[int] = field(default_factory=list)
     seen: pl.DataFrame | None = None  # global-key contracts: keys ingested so far
@@ -210,7 +214,13 @@ def _conform_and_append(cr: _ContractRun, path: Path, rel: str, digest: str, *, 
             pass
     else:
         try:
-            version = store.append_batches(cr.report.table, conformance.bronze_batches(), _schema(cr.contract))
+            if cr.narrow:  # a micro-batch's files are small: held, then committed together after the last
+                rows = [batch for batch in conformance.bronze_batches() if batch.height]
+                with lock:
+                    cr.held.extend(rows)
+            else:
+                version = store.append_batches(cr.report.table, conformance.bronze_batches(),
+                                               _schema(cr.contract))
         except UnparseableFileError as exc:
             conformance.fail(exc)
     if cr.contract.key_is_global:

@@ -187,18 +187,18 @@ class DeltaStore:
         dt = self.table(table)
         if dt is None:
             return self.append(table, frame)
-        if keys_are_new and not full_state:
-            names = [f.name for f in dt.schema().fields]
-            if set(frame.columns) == set(names):
-                return self.append(table, frame.select(names))
+        names = [f.name for f in dt.schema().fields]
         narrow = not full_state and frame.height <= _NARROW_MERGE_ROWS and frame.schema[keys[-1]] == pl.String
-        if narrow:  # a small upsert of new keys only (the real-time path's usual case) is a plain append
-            probe = self.read(table, columns=list(keys), where={keys[-1]: frame[keys[-1]].unique().to_list()})
-            dt = self.table(table)
-            assert dt is not None
-            names = [f.name for f in dt.schema().fields]
-            if set(frame.columns) == set(names) and frame.join(probe, on=list(keys), how="semi").height == 0:
+        if not full_state and set(frame.columns) == set(names):
+            # new keys only is a plain append: known to the caller, or (a small upsert, the real-time path's
+            # usual case) found by probing the keys alone
+            if keys_are_new:
                 return self.append(table, frame.select(names))
+            if narrow:
+                probe = self.read(table, columns=list(keys),
+                                  where={keys[-1]: frame[keys[-1]].unique().to_list()})
+                if frame.join(probe, on=list(keys), how="semi").height == 0:
+                    return self.append(table, frame.select(names))
         # a small upsert compares against the rows sharing its keys only (pushed into the scan), not the table
         current = (self.read(table, where={keys[-1]: frame[keys[-1]].unique().to_list()}) if narrow
                    else self.read(table))

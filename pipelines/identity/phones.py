@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+from importlib.metadata import version
 from pathlib import Path
 
 import polars as pl
@@ -25,8 +26,6 @@ def phone_tables() -> tuple[pl.Series, pl.Series, pl.Series, frozenset[int]]:
     From :data:`PHONE_TABLE`, written from phonenumbers' metadata by :func:`write_phone_table`, when it was
     written for the installed phonenumbers (2 ms); from the metadata itself otherwise (about 0.2 s, which every
     real-time run would pay)."""
-    from importlib.metadata import version
-
     try:
         table = json.loads(PHONE_TABLE.read_text())
     except FileNotFoundError:
@@ -44,7 +43,6 @@ def write_phone_table(path: Path = PHONE_TABLE) -> None:
 
 def _phone_table_from_metadata() -> dict:
     import phonenumbers
-    from importlib.metadata import version
 
     regions, codes, prefixes, lengths = [], [], [], set()
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):

@@ -14,7 +14,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from .forest import NARROW, NARROW_MAX, NUMERIC
 
-__all__ = ["margins", "sigmoid", "category_codes", "MISSING_CODE", "NEGATIVE_CODE"]
+__all__ = ["margins", "path_contributions", "sigmoid", "category_codes", "MISSING_CODE", "NEGATIVE_CODE"]
 
 _INF = np.float32(np.inf)
 MISSING_CODE = np.uint32(0xFFFFFFFF)  # a missing categorical value: goes the split's default way
@@ -55,24 +55,32 @@ def _wide(codes, alive, table, keep, every, default_right):  # pragma: no cover 
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
+def _reach(columns, codes, narrow, start, stop, t, tree_nodes, kind, feature, threshold, default_right, clears,
+           every, bits, table_base, table, alive):  # pragma: no cover - compiled
+    # tree t's splits on rows start:stop; afterwards the lowest set bit of alive[i] is row i's leaf
+    alive[:] = every
+    for j in range(tree_nodes[t], tree_nodes[t + 1]):
+        if kind[j] == NUMERIC:
+            if default_right[j]:
+                _numeric_right(columns[feature[j], start:stop], alive, threshold[j], clears[j], every)
+            else:
+                _numeric_left(columns[feature[j], start:stop], alive, threshold[j], clears[j], every)
+        elif kind[j] == NARROW:
+            _narrow(narrow[feature[j], start:stop], alive, bits[j], clears[j], every)
+        else:
+            _wide(codes[feature[j], start:stop], alive, table[table_base[j]:table_base[j + 1]],
+                  clears[j], every, default_right[j] != 0)
+
+
+@numba.njit(cache=True, nogil=True, boundscheck=False)
 def _block(columns, codes, narrow, start, stop, tree_nodes, kind, feature, threshold, default_right, clears, every,
            bits, table_base, table, tree_leaves, leaves, base, out):  # pragma: no cover - compiled
     n = stop - start
     acc = np.full(n, base, dtype=np.float32)  # base first, then tree by tree: XGBoost's order of float32 sums
     alive = np.empty(n, dtype=clears.dtype)
     for t in range(tree_nodes.shape[0] - 1):
-        alive[:] = every
-        for j in range(tree_nodes[t], tree_nodes[t + 1]):
-            if kind[j] == NUMERIC:
-                if default_right[j]:
-                    _numeric_right(columns[feature[j], start:stop], alive, threshold[j], clears[j], every)
-                else:
-                    _numeric_left(columns[feature[j], start:stop], alive, threshold[j], clears[j], every)
-            elif kind[j] == NARROW:
-                _narrow(narrow[feature[j], start:stop], alive, bits[j], clears[j], every)
-            else:
-                _wide(codes[feature[j], start:stop], alive, table[table_base[j]:table_base[j + 1]],
-                      clears[j], every, default_right[j] != 0)
+        _reach(columns, codes, narrow, start, stop, t, tree_nodes, kind, feature, threshold, default_right, clears,
+               every, bits, table_base, table, alive)
         first = tree_leaves[t]
         for i in range(n):
             acc[i] += leaves[first + trailing_zeros(alive[i])]
@@ -100,6 +108,32 @@ def margins(columns, codes, narrow, tree_nodes, kind, feature, threshold, defaul
         start = b * block
         _block(columns, codes, narrow, start, min(rows, start + block), tree_nodes, kind, feature, threshold,
                default_right, clears, every, bits, table_base, table, tree_leaves, leaves, base, out)
+
+
+@numba.njit(parallel=True, cache=True, nogil=True, boundscheck=False)
+def path_contributions(columns, codes, narrow, tree_nodes, kind, feature, threshold, default_right, clears, every,
+                       bits, table_base, table, tree_leaves, leaf_paths, path_feature, path_delta, block,
+                       out):  # pragma: no cover - compiled
+    """``out[i, f] += Σ_t`` the steps of row i's path in tree t that split on feature f (Saabas).
+
+    A leaf fixes its path, so every leaf carries its steps (``leaf_paths[l]:leaf_paths[l + 1]`` into
+    ``path_feature``, the split's matrix column, and ``path_delta``, the child's mean value less the
+    parent's); the leaf is found as in :func:`margins`. ``out`` is rows × features, zeroed by the caller.
+    """
+    rows = out.shape[0]
+    n_blocks = (rows + block - 1) // block
+    for b in numba.prange(n_blocks):
+        start = b * block
+        stop = min(rows, start + block)
+        alive = np.empty(stop - start, dtype=clears.dtype)
+        for t in range(tree_nodes.shape[0] - 1):
+            _reach(columns, codes, narrow, start, stop, t, tree_nodes, kind, feature, threshold, default_right,
+                   clears, every, bits, table_base, table, alive)
+            first = tree_leaves[t]
+            for i in range(stop - start):
+                leaf = first + trailing_zeros(alive[i])
+                for k in range(leaf_paths[leaf], leaf_paths[leaf + 1]):
+                    out[start + i, path_feature[k]] += path_delta[k]
 
 
 @numba.njit(parallel=True, cache=True, nogil=True)

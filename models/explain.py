@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 import xgboost as xgb
 
-from .model import TrainedModel
+from .model import TrainedModel, cores
 
 __all__ = ["explain", "APPROX_ABOVE", "describe"]
 
@@ -53,11 +53,17 @@ def _reason(feature: str, value: Any, phrase: Callable[[Any], str] | None) -> st
 
 
 def contributions(model: TrainedModel, frame: pl.DataFrame, *, approximate: bool | None = None) -> np.ndarray:
-    """SHAP contributions (rows × features, log-odds, without the bias column)."""
+    """SHAP contributions (rows × features, log-odds, without the bias column).
+
+    Approximate ones for :data:`~models.model.COMPILED_MIN_ROWS` rows or more come from the compiled forest
+    (:meth:`~models.forest.CompiledForest.contributions`, XGBoost's numbers about ten times faster).
+    """
+    approx = frame.height > APPROX_ABOVE if approximate is None else approximate
+    if approx and (forest := model.forest_for(frame.height)) is not None:
+        return forest.contributions(model.matrix_for_scoring(frame), threads=cores())
     matrix = model.matrix(frame)
     if matrix.shape[0] == 0:
         return np.empty((0, len(model.features)), dtype=np.float32)
-    approx = matrix.shape[0] > APPROX_ABOVE if approximate is None else approximate
     data = xgb.DMatrix(matrix, feature_names=model.features, feature_types=model.feature_types,
                        enable_categorical=True, nthread=int(model.params.get("nthread", 0)))
     out = model.booster.predict(data, pred_contribs=True, approx_contribs=approx, validate_features=False)

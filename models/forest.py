@@ -74,6 +74,9 @@ class CompiledForest:
     tree_leaves: np.ndarray  # int64 (trees + 1): offsets into ``leaves``
     leaves: np.ndarray  # float32: each tree's leaf values, left to right
     base_margin: float
+    leaf_paths: np.ndarray  # int64 (leaves + 1): each leaf's steps from the root, offsets into the two below
+    path_feature: np.ndarray  # int32 (steps): the matrix column the step's split reads
+    path_delta: np.ndarray  # float32 (steps): the child's mean value less the parent's (Saabas)
 
     @property
     def trees(self) -> int:
@@ -86,24 +89,45 @@ class CompiledForest:
         The kernel reads the matrix column by column: a Fortran-ordered matrix (``feature_matrix(...,
         order="fortran")``) is used as it is, a C-ordered one is copied first.
         """
-        import numba
-
         from ._forest_kernel import margins  # numba: compiled, or loaded from its cache, on first use
 
-        columns = np.asarray(matrix, dtype=np.float32).T  # features × rows
+        columns, codes, narrow = self._columns(matrix)
+        out = np.empty(columns.shape[1], dtype=np.float32)
+        if out.size:
+            self._run(margins, columns, codes, narrow, self.tree_leaves, self.leaves,
+                      np.float32(self.base_margin), _BLOCK, out, threads=threads)
+        return out
+
+    def contributions(self, matrix: np.ndarray, *, threads: int | None = None) -> np.ndarray:
+        """Approximate SHAP contributions (rows × features, float32 log-odds, no bias column): XGBoost's
+        ``pred_contribs=True, approx_contribs=True`` (Saabas: each split's feature gets the change of the
+        mean value from the node to the child the row takes), to float32 rounding (tested)."""
+        from ._forest_kernel import path_contributions
+
+        columns, codes, narrow = self._columns(matrix)
+        out = np.zeros((columns.shape[1], columns.shape[0]), dtype=np.float32)
+        if out.size:
+            self._run(path_contributions, columns, codes, narrow, self.tree_leaves, self.leaf_paths,
+                      self.path_feature, self.path_delta, _BLOCK, out, threads=threads)
+        return out
+
+    def _columns(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # the features × rows float32 matrix the kernels read (a Fortran-ordered one is used as it is), and
+        # its categorical features' codes
+        columns = np.asarray(matrix, dtype=np.float32).T
         if not columns.flags.c_contiguous:
             columns = np.ascontiguousarray(columns)
-        out = np.empty(columns.shape[1], dtype=np.float32)
-        if not out.size:
-            return out
-        codes, narrow = category_codes(columns[self.categorical])
+        return columns, *category_codes(columns[self.categorical])
+
+    def _run(self, kernel: Any, columns: np.ndarray, codes: np.ndarray, narrow: np.ndarray, *args: Any,
+             threads: int | None) -> None:
+        import numba
+
         every = self.clears.dtype.type(np.iinfo(self.clears.dtype).max)
         with _KERNEL_LOCK:
             numba.set_num_threads(_threads(threads))
-            margins(columns, codes, narrow, self.tree_nodes, self.kind, self.feature, self.threshold,
-                    self.default_right, self.clears, every, self.bits, self.table_base, self.table,
-                    self.tree_leaves, self.leaves, np.float32(self.base_margin), _BLOCK, out)
-        return out
+            kernel(columns, codes, narrow, self.tree_nodes, self.kind, self.feature, self.threshold,
+                   self.default_right, self.clears, every, self.bits, self.table_base, self.table, *args)
 
     def probability(self, matrix: np.ndarray, *, threads: int | None = None) -> np.ndarray:
         """``sigmoid(margin)``: the booster's (uncalibrated) probability of each row, float32."""
@@ -169,6 +193,42 @@ def _leaf_spans(left: list[int], right: list[int]) -> tuple[list[int], dict[int,
     return order, spans
 
 
+def _mean_values(left: list[int], right: list[int], values: list[float], hessians: list[float]) -> np.ndarray:
+    """Every node's mean value as XGBoost computes it for approximate contributions, in float32: a leaf's value,
+    or the children's means weighted by their hessian sums (``FillNodeMeanValue``)."""
+    f32 = np.float32
+    means = np.zeros(len(left), dtype=np.float32)
+    stack: list[tuple[int, bool]] = [(0, False)]
+    while stack:
+        node, done = stack.pop()
+        if left[node] == -1:
+            means[node] = f32(values[node])
+        elif done:
+            a, b = left[node], right[node]
+            total = means[a] * f32(hessians[a])
+            total = f32(total + means[b] * f32(hessians[b]))
+            means[node] = f32(total / f32(hessians[node]))
+        else:
+            stack += [(node, True), (right[node], False), (left[node], False)]
+    return means
+
+
+def _leaf_steps(tree: dict[str, Any], order: list[int]) -> list[list[tuple[int, float]]]:
+    """Each leaf's path from the root as (split feature, child mean − parent mean) steps, in leaf order."""
+    left, right = tree["left_children"], tree["right_children"]
+    means = _mean_values(left, right, tree["split_conditions"], tree["sum_hessian"])
+    parent = {child: node for node in range(len(left)) for child in (left[node], right[node]) if child != -1}
+    steps = []
+    for leaf in order:
+        path, node = [], leaf
+        while node in parent:
+            up = parent[node]
+            path.append((int(tree["split_indices"][up]), float(np.float32(means[node] - means[up]))))
+            node = up
+        steps.append(path[::-1])
+    return steps
+
+
 def compile_forest(booster: xgb.Booster) -> CompiledForest | None:
     """The :class:`CompiledForest` of a ``binary:logistic`` booster, or ``None`` where it does not apply.
 
@@ -190,6 +250,7 @@ def compile_forest(booster: xgb.Booster) -> CompiledForest | None:
     tables: list[np.ndarray] = []
     table_base = [0]
     tree_nodes, tree_leaves, leaves = [0], [0], []
+    leaf_paths, path_feature, path_delta = [0], [], []
     for tree in trees:
         left, right, values = tree["left_children"], tree["right_children"], tree["split_conditions"]
         order, spans = _leaf_spans(left, right)
@@ -226,6 +287,10 @@ def compile_forest(booster: xgb.Booster) -> CompiledForest | None:
         tree_nodes.append(tree_nodes[-1] + len(splits))
         leaves += [values[node] for node in order]
         tree_leaves.append(len(leaves))
+        for path in _leaf_steps(tree, order):
+            path_feature += [f for f, _ in path]
+            path_delta += [d for _, d in path]
+            leaf_paths.append(len(path_feature))
     clears = np.asarray(split["clears"], dtype=np.uint64)
     if max(np.diff(tree_leaves), default=0) <= 32:  # uint32 masks: twice the rows per vector instruction
         clears = (clears & np.uint64(0xFFFFFFFF)).astype(np.uint32)
@@ -243,4 +308,7 @@ def compile_forest(booster: xgb.Booster) -> CompiledForest | None:
         tree_leaves=np.asarray(tree_leaves, dtype=np.int64),
         leaves=np.asarray(leaves, dtype=np.float32),
         base_margin=base,
+        leaf_paths=np.asarray(leaf_paths, dtype=np.int64),
+        path_feature=np.asarray(path_feature, dtype=np.int32),
+        path_delta=np.asarray(path_delta, dtype=np.float32),
     )

@@ -108,6 +108,10 @@ class TrainedModel:
             self._forests[key] = compile_forest(self.booster)
         return self._forests[key]
 
+    def forest_for(self, rows: int) -> CompiledForest | None:
+        """The compiled forest where it applies and pays off: from :data:`COMPILED_MIN_ROWS` rows on."""
+        return self.forest if rows >= COMPILED_MIN_ROWS else None
+
     @property
     def feature_hash(self) -> str:
         """sha256 of the ordered feature names, kinds and levels (:func:`models.features.feature_hash`)."""
@@ -127,7 +131,7 @@ class TrainedModel:
     def matrix_for_scoring(self, frame: pl.DataFrame) -> np.ndarray:
         """:meth:`matrix` as :meth:`raw_probability` reads it fastest for this many rows: for the compiled
         forest column-ordered and with ±inf left in (it reads them as missing), else XGBoost's."""
-        if frame.height >= COMPILED_MIN_ROWS and self.forest is not None:
+        if self.forest_for(frame.height) is not None:
             return self.matrix(frame, order="fortran", finite=False)
         return self.matrix(frame)
 
@@ -139,7 +143,7 @@ class TrainedModel:
         """
         if matrix.shape[0] == 0:
             return np.empty(0, dtype=np.float32)
-        if matrix.shape[0] >= COMPILED_MIN_ROWS and (forest := self.forest) is not None:
+        if (forest := self.forest_for(matrix.shape[0])) is not None:
             return forest.probability(matrix, threads=cores())
         return np.asarray(self.booster.inplace_predict(np.ascontiguousarray(matrix), validate_features=False))
 

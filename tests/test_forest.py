@@ -8,7 +8,7 @@ import pytest
 import xgboost as xgb
 
 import models.model as model_module
-from models import predict, train
+from models import explain, predict, train
 from models.forest import compile_forest
 
 
@@ -68,6 +68,25 @@ def test_margins_match_xgboost(depth: int) -> None:
     np.testing.assert_allclose(forest.probability(x, threads=1), _reference(booster, x), rtol=0, atol=2e-7)
 
 
+@pytest.mark.parametrize("depth", [1, 3, 6])
+def test_contributions_match_xgboost_approximate_ones(depth: int) -> None:
+    booster = _booster(depth)
+    forest = compile_forest(booster)
+    assert forest is not None
+    x = _unseen(20_000)
+    x[::29, 1] = np.inf
+    data = xgb.DMatrix(np.where(np.isinf(x), np.nan, x), feature_types=["q", "q", "c", "c", "c", "q"],
+                       enable_categorical=True)
+    expected = booster.predict(data, pred_contribs=True, approx_contribs=True)[:, :-1]
+    for matrix in (x, np.asfortranarray(x)):  # float32 sums, the steps of a path in one order: equal or within bits
+        got = forest.contributions(matrix, threads=2)
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(got, expected, rtol=0, atol=5e-6)
+    # the contributions and the bias add up to the margin
+    bias = booster.predict(data, pred_contribs=True, approx_contribs=True)[:, -1]
+    np.testing.assert_allclose(forest.contributions(x).sum(axis=1) + bias, forest.margin(x), rtol=0, atol=5e-5)
+
+
 def test_wide_and_narrow_category_sets_are_both_compiled() -> None:
     forest = compile_forest(_booster(6))
     assert forest is not None
@@ -114,3 +133,29 @@ def test_predict_uses_the_compiled_forest_from_the_threshold_on(monkeypatch: pyt
     assert calls == [n]
     # equal, not close, on this model: the same float32 sums in the same order and XGBoost's expf
     np.testing.assert_allclose(fast.to_numpy(), slow.to_numpy(), rtol=0, atol=1e-9)
+
+
+def test_explain_uses_the_compiled_forest_from_the_threshold_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(6)
+    n = 3_000
+    frame = pl.DataFrame({"visits": rng.poisson(3, n).astype(float), "age": rng.uniform(0, 90, n),
+                          "industry": rng.choice(["saas", "retail", "bank", "gov"], n).tolist()}
+                         ).with_columns(won=((pl.col("visits") > 3) & (pl.col("age") < 30)).cast(int))
+    model = train(frame, label="won", params={"num_boost_round": 30})
+    slow = explain(model, frame, approximate=True)
+    calls: list[int] = []
+    forest = model.forest
+    assert forest is not None
+    original = type(forest).contributions
+
+    def counted(self, matrix, *, threads=None):  # a spy with the same signature
+        calls.append(matrix.shape[0])
+        return original(self, matrix, threads=threads)
+
+    monkeypatch.setattr(type(forest), "contributions", counted)
+    monkeypatch.setattr(model_module, "COMPILED_MIN_ROWS", 1_000)
+    fast = explain(model, frame, approximate=True)
+    assert calls == [n]
+    assert fast.select("reasons", "top_features").equals(slow.select("reasons", "top_features"))
+    np.testing.assert_allclose(fast["top_contributions"].explode().to_numpy(),
+                               slow["top_contributions"].explode().to_numpy(), rtol=0, atol=1e-5)

@@ -200,3 +200,32 @@ def test_briefs_in_many_chunks_from_tables_read_once_equal_briefs_in_one(world, 
         assert report.briefs == out[name].height
     assert out["many"].height > 97 * 10
     assert out["many"].sort("handoff_id").equals(out["one"].sort("handoff_id"))
+
+
+def test_account_chunks_keep_accounts_whole_with_exactly_their_edges() -> None:
+    from pipelines.routing.stage import account_chunks
+
+    persons = pl.DataFrame({"person_id": ["p1", "p2", "p3", "p4", "p5", "p6", "m1"],
+                            "account_id": ["A", "B", "A", "C", None, "B", "A"]})
+    todo = pl.DataFrame({"handoff_id": [f"h{i}" for i in range(1, 7)],
+                         "person_id": ["p1", "p2", "p3", "p4", "p5", "p6"]})
+    at = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    edges = pl.DataFrame({
+        "src": ["person:p1", "person:m1", "person:p2", "person:p4", "person:p5", "person:zz", "account:A",
+                "account:C", "account:Q"],
+        "dst": ["content:page:a", "content:page:b", "content:page:c", "content:page:d", "content:page:e",
+                "content:page:f", "topic:x", "topic:y", "topic:z"],
+        "edge_type": ["engaged_with"] * 6 + ["surging_on"] * 3,
+        "occurred_at": [at] * 9})
+    chunks = account_chunks(todo, persons, edges, size=2)
+    assert sorted(h for part, _ in chunks for h in part["handoff_id"]) == todo["handoff_id"].to_list()
+    assert all(part.columns == todo.columns for part, _ in chunks)
+    # in account order, two rows a chunk, an account never split; p5 (no account) fills the last
+    assert [sorted(part["person_id"]) for part, _ in chunks] == [["p1", "p3"], ["p2", "p6"], ["p4", "p5"]]
+    for part, part_edges in chunks:
+        who = set(part["person_id"])
+        accounts = set(persons.filter(pl.col("person_id").is_in(list(who)))["account_id"].drop_nulls())
+        mates = set(persons.filter(pl.col("account_id").is_in(list(accounts)))["person_id"]) | who
+        expected = edges.filter(pl.col("src").is_in([f"person:{p}" for p in mates])
+                                | pl.col("src").is_in([f"account:{a}" for a in accounts]))
+        assert part_edges.sort("src").equals(expected.sort("src"))

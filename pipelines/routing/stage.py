@@ -30,7 +30,7 @@ from .decisions import (
     read_decisions,
 )
 from .engine import route_leads
-from .inputs import brief_context, routing_inputs
+from .inputs import PERSONS, brief_context, routing_inputs
 from .roster import Roster
 from .rules import RoutingRules
 from .sla import add_business_hours
@@ -160,7 +160,8 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
     if todo.height == 0:
         return 0, 0
     reads: DeltaStore | WholeTables = store
-    if todo.height > BRIEF_CHUNK:
+    chunks: list[tuple[pl.DataFrame, pl.DataFrame | None]] = [(todo, edges)]
+    if todo.height > BRIEF_CHUNK:  # bounded memory: a brief is a few KB, twice
         # many chunks: read each input table once rather than once a chunk (at 1M persons, 51 filtered scans of
         # 6.2M edges alone took 67 of the routing step's 250 s); each chunk then filters them in memory
         reads = WholeTables(store)
@@ -170,12 +171,44 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
 
             edges = store.read(GRAPH_EDGES, columns=EDGE_COLUMNS,
                                where={"edge_type": ["engaged_with", "surging_on"]})
+        chunks = account_chunks(todo, reads.read(PERSONS, columns=["person_id", "account_id"]), edges,
+                                size=BRIEF_CHUNK)
+        del edges
     briefs_n = tasks_n = 0
-    for start in range(0, todo.height, BRIEF_CHUNK):  # bounded memory: a brief is a few KB, twice
-        b, t = _brief_chunk(store, todo.slice(start, BRIEF_CHUNK), now=now, templates=templates, redo=redo,
-                            edges=edges, scores=scores, reads=reads)
+    while chunks:
+        part, part_edges = chunks.pop(0)
+        b, t = _brief_chunk(store, part, now=now, templates=templates, redo=redo, edges=part_edges,
+                            scores=scores, reads=reads)
         briefs_n, tasks_n = briefs_n + b, tasks_n + t
     return briefs_n, tasks_n
+
+
+def account_chunks(todo: pl.DataFrame, persons: pl.DataFrame, edges: pl.DataFrame, *, size: int = BRIEF_CHUNK
+                   ) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """``todo`` in chunks of about ``size`` handoffs that keep each account whole, each with the only edges its
+    briefs read: the engagements of its accounts' persons (the handed-off and their buying group) and its
+    accounts' surges. One pass over the edges instead of three filtered scans a chunk (1.4 s each at 1M).
+
+    ``persons`` is ``person_id, account_id`` for everyone; ``edges`` the graph's ``engaged_with`` and
+    ``surging_on`` edges. A chunk may exceed ``size`` by its last account's handoffs.
+    """
+    row, account = pl.col("_row"), pl.col("_account")
+    people = persons.select("person_id", pl.col("account_id").alias("_account"))  # todo may hold account_id
+    ranked = (todo.join(people, on="person_id", how="left").sort("_account", "person_id", nulls_last=True)
+              .with_row_index("_row")
+              .with_columns(chunk=pl.when(account.is_null()).then(row // size)
+                            .otherwise(row.min().over("_account") // size).cast(pl.Int64)).drop("_row"))
+    by_account = ranked.select("_account", "chunk").drop_nulls("_account").unique("_account")
+    by_person = pl.concat([people.join(by_account, on="_account").select("person_id", "chunk"),
+                           ranked.filter(account.is_null()).select("person_id", "chunk")])
+    engaged = (edges.filter(pl.col("edge_type") == "engaged_with")
+               .join(by_person, left_on=pl.col("src").str.strip_prefix("person:"), right_on="person_id"))
+    surges = (edges.filter(pl.col("edge_type") == "surging_on")
+              .join(by_account, left_on=pl.col("src").str.strip_prefix("account:"), right_on="_account"))
+    parts = pl.concat([engaged.select(*edges.columns, "chunk"), surges.select(*edges.columns, "chunk")]
+                      ).partition_by("chunk", as_dict=True, include_key=False)
+    handoffs = ranked.drop("_account").partition_by("chunk", as_dict=True, include_key=False)
+    return [(handoffs[key], parts.get(key, edges.clear())) for key in sorted(handoffs)]
 
 
 def _qualified_log(store: DeltaStore) -> pl.DataFrame:
@@ -219,7 +252,7 @@ def _brief_chunk(store: DeltaStore, todo: pl.DataFrame, *, now: dt.datetime, tem
     context = brief_context(reads or store, who, now=now, edges=edges)  # type: ignore[arg-type]
     fresh = scores.select("person_id", "reasons") if scores is not None else None
     if fresh is None or not set(who) <= set(fresh["person_id"].to_list()):
-        fresh = store.read(LEAD_SCORES, columns=["person_id", "reasons"], where={"person_id": who})
+        fresh = (reads or store).read(LEAD_SCORES, columns=["person_id", "reasons"], where={"person_id": who})
     reasons = fresh.filter(pl.col("person_id").is_in(who))
     handoffs = (todo.join(context, on="person_id", how="left").join(reasons, on="person_id", how="left")
                 .with_columns(pl.col("model_version").fill_null("none"),

@@ -61,21 +61,30 @@ def run_suite(frame: pl.DataFrame, suite: dict[str, list[Expectation]], *, name:
     pdf = frame.select(columns_needed(suite)).to_pandas()
     batch = batch_def.get_batch(batch_parameters={"dataframe": pdf})
 
-    outcomes: dict[str, CheckOutcome] = {}
+    # the whole suite in one validation: GX resolves the metrics of all expectations in one graph (one call per
+    # expectation cost about 0.6 s each in fixed overhead: 10.8 s against 1.9 s for a 570k-row table)
+    planned: list[tuple[str, Expectation, dict[str, Any]]] = []
     for check, expectations in suite.items():
-        details = []
         for e in expectations:
             kwargs = dict(e.kwargs)
             if "max_age_days" in kwargs:
                 max_age = kwargs.pop("max_age_days")
                 kwargs["min_value"] = now - dt.timedelta(days=max_age)
-            result = batch.validate(getattr(gxe, e.gx_type)(**kwargs))
-            observed = result.result.get("observed_value", result.result.get("unexpected_percent"))
-            details.append({"expectation": e.gx_type, "column": kwargs.get("column", kwargs.get("column_list")),
-                            "success": bool(result.success), "observed": str(observed),
-                            "unexpected_count": result.result.get("unexpected_count")})
-        outcomes[check] = CheckOutcome(
-            check=check, passed=all(d["success"] for d in details), blocking=expectations[0].blocking
-            if expectations else False, description=expectations[0].description if expectations else "",
-            details=details)
-    return outcomes
+            planned.append((check, e, kwargs))
+    gx_suite = gx.ExpectationSuite(name=f"{name}_suite", expectations=[
+        getattr(gxe, e.gx_type)(**kwargs, meta={"handoff_index": i}) for i, (_, e, kwargs) in enumerate(planned)])
+    results = {int(r.expectation_config.meta["handoff_index"]): r for r in batch.validate(gx_suite).results}
+
+    details_of: dict[str, list[dict[str, Any]]] = {check: [] for check in suite}
+    for i, (check, e, kwargs) in enumerate(planned):
+        result = results[i]
+        observed = result.result.get("observed_value", result.result.get("unexpected_percent"))
+        details_of[check].append({
+            "expectation": e.gx_type, "column": kwargs.get("column", kwargs.get("column_list")),
+            "success": bool(result.success), "observed": str(observed),
+            "unexpected_count": result.result.get("unexpected_count")})
+    return {check: CheckOutcome(
+        check=check, passed=all(d["success"] for d in details_of[check]),
+        blocking=expectations[0].blocking if expectations else False,
+        description=expectations[0].description if expectations else "", details=details_of[check])
+        for check, expectations in suite.items()}

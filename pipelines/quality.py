@@ -73,7 +73,11 @@ def run_suite(frame: pl.DataFrame, suite: dict[str, list[Expectation]], *, name:
             planned.append((check, e, kwargs))
     gx_suite = gx.ExpectationSuite(name=f"{name}_suite", expectations=[
         getattr(gxe, e.gx_type)(**kwargs, meta={"handoff_index": i}) for i, (_, e, kwargs) in enumerate(planned)])
-    results = {int(r.expectation_config.meta["handoff_index"]): r for r in batch.validate(gx_suite).results}
+    try:
+        results = {int(r.expectation_config.meta["handoff_index"]): r for r in batch.validate(gx_suite).results}
+    finally:  # the source holds the pandas frame (GBs for a large table) for as long as the context lives
+        del batch, pdf
+        _CONTEXT.data_sources.delete(source.name)
 
     details_of: dict[str, list[dict[str, Any]]] = {check: [] for check in suite}
     for i, (check, e, kwargs) in enumerate(planned):

@@ -18,7 +18,7 @@ import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
-__all__ = ["DeltaStore", "TableRef"]
+__all__ = ["DeltaStore", "TableRef", "release_unused_memory"]
 
 _NARROW_MERGE_ROWS = 50_000
 _open_tables = threading.local()
@@ -30,6 +30,22 @@ class TableRef:
 
     table: str
     version: int | None
+
+
+def release_unused_memory() -> int:
+    """Return to the OS the memory Arrow's allocator keeps after tables are freed; the bytes it had allocated.
+
+    Arrow's pool (mimalloc here) keeps freed pages for reuse: after the graph stage at 1M persons it still held
+    2.3 GB with nothing allocated, which the next stage of an in-process run then stacks its own peak on.
+
+    Examples
+    --------
+    >>> release_unused_memory() >= 0
+    True
+    """
+    pool = pa.default_memory_pool()
+    pool.release_unused()
+    return pool.bytes_allocated()
 
 
 def _plain_strings(table: pa.Table) -> pa.Table:

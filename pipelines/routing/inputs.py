@@ -30,9 +30,7 @@ def _read(store: DeltaStore, table: str, columns: list[str], persons: Collection
     if dt_ is None:
         msg = f"{table} does not exist yet: materialize the assets upstream of routing first (handoff run)"
         raise ValueError(msg)
-    if persons is None:
-        return pl.from_arrow(dt_.to_pyarrow_table(columns=columns))  # type: ignore[return-value]
-    return store.read(table, columns=columns, where={key: list(persons)})
+    return store.read(table, columns=columns, where=None if persons is None else {key: list(persons)})
 
 
 def product_interest(edges: pl.DataFrame, rules: RoutingRules) -> pl.DataFrame:

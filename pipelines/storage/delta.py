@@ -259,12 +259,12 @@ class DeltaStore:
         if version is not None:  # a separate object: the cached one stays at the latest version
             dt = DeltaTable(self.uri(table), version=version, storage_options=self._options())
         cols = list(columns) if columns is not None else None
-        if where is None:
-            return pl.from_arrow(dt.to_pyarrow_table(columns=cols))  # type: ignore[return-value]
-        # Polars' own scan: the predicate prunes files and row groups by their statistics, and files that
-        # delta-rs rewrote (MERGE, DELETE) with view-typed strings read like any other
-        test = pl.any_horizontal(pl.col(c).is_in(list(v)) for c, v in where.items())
-        scan = pl.scan_delta(dt, version=version).filter(test)
+        # Polars' own scan: the predicate prunes files and row groups by their statistics, files that delta-rs
+        # rewrote (MERGE, DELETE) with view-typed strings read like any other, and no Arrow copy is made first
+        # (the graph's bronze inputs at 1M: 2.5 s and 3.0 GB of RSS against 3.9 s and 4.9 GB through pyarrow)
+        scan = pl.scan_delta(dt, version=version)
+        if where is not None:
+            scan = scan.filter(pl.any_horizontal(pl.col(c).is_in(list(v)) for c, v in where.items()))
         return (scan.select(cols) if cols is not None else scan).collect()
 
     def read_or_empty(self, table: str, schema: pl.Schema, *, columns: Iterable[str] | None = None) -> pl.DataFrame:

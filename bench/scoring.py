@@ -11,7 +11,8 @@ nulls, a few categoricals and booleans, a planted signal, a known oracle probabi
 - ``models.predict`` on all rows, best of 3 after a first call: the whole path from the Polars frame (feature
   matrix, the compiled forest of ``models.forest``, calibration; target ≥ 1M rows/s); then the compiled
   forest alone and XGBoost's ``inplace_predict`` alone (the baseline) on the same ready matrix;
-- ``models.explain`` with approximate contributions on 100k rows (and exact SHAP on 2,000 for reference);
+- ``models.explain`` with approximate contributions on 100k rows (and exact SHAP on 2,000 for reference); then
+  the approximate contributions alone, the compiled forest's against XGBoost's (the baseline), on one matrix;
 - ``models.confidence`` on all rows;
 - AUC / ECE on the test slice (the latest 10 % by ``created_at``) next to the oracle's AUC on the same rows.
 """
@@ -29,6 +30,7 @@ SCORING = """
 import json, sys, time
 import numpy as np
 import polars as pl
+import xgboost as xgb
 from models import confidence, explain, predict, roc_auc, train
 from models.model import COMPILED_MIN_ROWS
 from models.synthetic import synthetic_leads
@@ -77,6 +79,16 @@ t = time.perf_counter()
 reasons = explain(model, sample, phrases=phrases, approximate=True)
 out["explain_seconds"] = time.perf_counter() - t
 out["explain_rows"] = sample.height
+ready = model.matrix(sample, order="fortran")
+t = time.perf_counter()
+fast = model.forest.contributions(ready)
+out["contrib_forest_seconds"] = time.perf_counter() - t
+data = xgb.DMatrix(np.ascontiguousarray(ready), feature_types=model.feature_types, enable_categorical=True)
+t = time.perf_counter()
+slow = model.booster.predict(data, pred_contribs=True, approx_contribs=True, validate_features=False)[:, :-1]
+out["contrib_xgboost_seconds"] = time.perf_counter() - t
+out["contrib_max_abs_diff"] = float(np.abs(fast - slow).max())
+del ready, data, fast, slow
 small = frame.head(2000)
 t = time.perf_counter()
 explain(model, small, phrases=phrases, approximate=False)
@@ -132,6 +144,11 @@ def main() -> None:
           f"{r['explain_rows']:,} rows ({r['explain_seconds']:.2f} s); exact SHAP "
           f"{r['explain_exact_rows_per_s']:,.0f} rows/s on 2,000; demo_days is the top reason for "
           f"{r['top_reason_demo_share']:.1%}")
+    print(f"          approximate contributions alone, compiled forest "
+          f"{r['explain_rows'] / r['contrib_forest_seconds']:,.0f} rows/s against XGBoost's (approx_contribs) "
+          f"{r['explain_rows'] / r['contrib_xgboost_seconds']:,.0f} rows/s on the same matrix: "
+          f"{r['contrib_xgboost_seconds'] / r['contrib_forest_seconds']:.1f}x; largest difference "
+          f"{r['contrib_max_abs_diff']:.1e}")
     print(f"confidence{r['rows'] / r['confidence_seconds']:>12,.0f} rows/s, "
           f"{r['needs_review_share']:.1%} flagged for review (key features employees, industry)")
     print(f"peak RSS {rss:.2f} GiB; machine probe {probe:.2f} s; cores busy with other work before the run "

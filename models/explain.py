@@ -56,7 +56,8 @@ def contributions(model: TrainedModel, frame: pl.DataFrame, *, approximate: bool
     """SHAP contributions (rows × features, log-odds, without the bias column).
 
     Approximate ones for :data:`~models.model.COMPILED_MIN_ROWS` rows or more come from the compiled forest
-    (:meth:`~models.forest.CompiledForest.contributions`, XGBoost's numbers about ten times faster).
+    (:meth:`~models.forest.CompiledForest.contributions`: XGBoost's numbers, 2-4x faster; see
+    docs/benchmarks.md).
     """
     approx = frame.height > APPROX_ABOVE if approximate is None else approximate
     if approx and (forest := model.forest_for(frame.height)) is not None:

@@ -107,6 +107,22 @@ def test_declines_what_it_cannot_score() -> None:
     assert compile_forest(forest_of_trees) is None
 
 
+def _spy_on_forest(monkeypatch: pytest.MonkeyPatch, model, method: str) -> list[int]:
+    """Count the rows of each call of the compiled forest's ``method``; the forest applies from 1,000 rows on."""
+    calls: list[int] = []
+    forest = model.forest
+    assert forest is not None
+    original = getattr(type(forest), method)
+
+    def counted(self, matrix, *, threads=None):  # a spy with the same signature
+        calls.append(matrix.shape[0])
+        return original(self, matrix, threads=threads)
+
+    monkeypatch.setattr(type(forest), method, counted)
+    monkeypatch.setattr(model_module, "COMPILED_MIN_ROWS", 1_000)
+    return calls
+
+
 def test_predict_uses_the_compiled_forest_from_the_threshold_on(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(5)
     n = 6_000
@@ -118,17 +134,7 @@ def test_predict_uses_the_compiled_forest_from_the_threshold_on(monkeypatch: pyt
                     pl.when(pl.int_range(n) % 13 == 0).then(float("inf")).otherwise(pl.col("visits")).alias("visits"))
     model = train(frame, label="won", params={"num_boost_round": 30})
     slow = predict(model, frame)
-    calls: list[int] = []
-    forest = model.forest
-    assert forest is not None
-    original = type(forest).probability
-
-    def counted(self, matrix, *, threads=None):  # a spy with the same signature
-        calls.append(matrix.shape[0])
-        return original(self, matrix, threads=threads)
-
-    monkeypatch.setattr(type(forest), "probability", counted)
-    monkeypatch.setattr(model_module, "COMPILED_MIN_ROWS", 1_000)
+    calls = _spy_on_forest(monkeypatch, model, "probability")
     fast = predict(model, frame)
     assert calls == [n]
     # equal, not close, on this model: the same float32 sums in the same order and XGBoost's expf
@@ -143,17 +149,7 @@ def test_explain_uses_the_compiled_forest_from_the_threshold_on(monkeypatch: pyt
                          ).with_columns(won=((pl.col("visits") > 3) & (pl.col("age") < 30)).cast(int))
     model = train(frame, label="won", params={"num_boost_round": 30})
     slow = explain(model, frame, approximate=True)
-    calls: list[int] = []
-    forest = model.forest
-    assert forest is not None
-    original = type(forest).contributions
-
-    def counted(self, matrix, *, threads=None):  # a spy with the same signature
-        calls.append(matrix.shape[0])
-        return original(self, matrix, threads=threads)
-
-    monkeypatch.setattr(type(forest), "contributions", counted)
-    monkeypatch.setattr(model_module, "COMPILED_MIN_ROWS", 1_000)
+    calls = _spy_on_forest(monkeypatch, model, "contributions")
     fast = explain(model, frame, approximate=True)
     assert calls == [n]
     assert fast.select("reasons", "top_features").equals(slow.select("reasons", "top_features"))

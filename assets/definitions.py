@@ -32,8 +32,8 @@ def _release_after_failure(context: dg.HookContext) -> None:
     release_unused_memory()
 
 
-# every step of a batch job hands Arrow's freed pages back, so an in-process run's peak is its largest step's, not
-# that step's on top of what earlier steps' reads left in the pool (the graph step at 1M: 11.1 GiB)
+# every step of a batch job hands Arrow's freed pages back, so an in-process run's peak is its largest step's,
+# not that step's on top of what earlier steps' reads left in the pool (the graph step at 1M: 11.1 GiB)
 RELEASE_MEMORY = {_release_after_success, _release_after_failure}
 
 ingest_job = dg.define_asset_job(

@@ -3,10 +3,10 @@
     uv run python bench/batch_graph.py --home /tmp/h1m --persons 1000000    # generates the world if missing
     uv run python bench/batch_graph.py --home /tmp/h1m --fresh               # wipe var/ first (a first run)
 
-Runs ``handoff run`` (the main job, in process, on the home's Dagster instance) as a child process and reads its
-peak RSS from the kernel (``wait4``), then the step durations of that run from the instance, each with the
-RSS when it started and the largest while it ran (sampled every 0.2 s from ``/proc``). Targets for 1M persons on 2 cores: ≤ 5 min wall,
-≤ 8 GB peak RSS.
+Runs ``handoff run`` (the main job, in process, on the home's Dagster instance) as a child process and reads
+its peak RSS from the kernel (``wait4``), then the step durations of that run from the instance, each with the
+RSS when it started and the largest while it ran (sampled every 0.2 s from ``/proc``). Targets for 1M persons
+on 2 cores: ≤ 5 min wall, ≤ 8 GB peak RSS.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def _rss_gib(pid: int) -> float | None:
 
 def _timed(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path,
            samples: list[tuple[float, float]] | None = None) -> tuple[float, float, int]:
-    """Run ``cmd``: (wall seconds, peak RSS GiB from the kernel, exit code); ``samples`` gets (epoch, RSS GiB)."""
+    """Run ``cmd``: (wall s, peak RSS GiB from the kernel, exit code); ``samples`` gets (epoch, RSS GiB)."""
     t = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -79,10 +79,10 @@ def main() -> None:
     samples: list[tuple[float, float]] = []
     secs, rss, code = _timed([str(BIN / "handoff"), "run"], cwd=home, env=env, log=home / "batch_graph.log",
                              samples=samples)
-    print(f"run       handoff run: {secs:.1f} s wall, peak RSS {rss:.2f} GiB = {rss * 2**30 / 1e9:.2f} GB, exit "
-          f"{code} (targets ≤ 300 s, ≤ 8 GB); log {home / 'batch_graph.log'}")
-    print(f"machine   probe {probe:.2f} s before, {machine_probe():.2f} s after (a fixed loop: 0.4-0.5 s on a quiet "
-          f"VM)")
+    print(f"run       handoff run: {secs:.1f} s wall, peak RSS {rss:.2f} GiB = {rss * 2**30 / 1e9:.2f} GB, "
+          f"exit {code} (targets ≤ 300 s, ≤ 8 GB); log {home / 'batch_graph.log'}")
+    after = machine_probe()
+    print(f"machine   probe {probe:.2f} s before, {after:.2f} s after (a fixed loop: 0.4-0.5 s on a quiet VM)")
     os.environ["DAGSTER_HOME"] = str(home / "var" / "dagster")
     import dagster as dg
 
@@ -92,8 +92,8 @@ def main() -> None:
         for s in steps:
             start, end = s.start_time or 0, s.end_time or 0
             during = [r for at, r in samples if start <= at <= end] or [float("nan")]
-            print(f"  {s.step_key:40s} {end - start:7.1f} s  RSS {during[0]:5.2f} → peak {max(during):5.2f} GiB  "
-                  f"{s.status.value}")
+            print(f"  {s.step_key:40s} {end - start:7.1f} s  RSS {during[0]:5.2f} → peak "
+                  f"{max(during):5.2f} GiB  {s.status.value}")
 
 
 if __name__ == "__main__":

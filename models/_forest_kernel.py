@@ -55,8 +55,8 @@ def _wide(codes, alive, table, keep, every, default_right):  # pragma: no cover 
 
 
 @numba.njit(cache=True, nogil=True, boundscheck=False)
-def _reach(columns, codes, narrow, start, stop, t, tree_nodes, kind, feature, threshold, default_right, clears,
-           every, bits, table_base, table, alive):  # pragma: no cover - compiled
+def _reach(columns, codes, narrow, start, stop, t, tree_nodes, kind, feature, threshold, default_right,
+           clears, every, bits, table_base, table, alive):  # pragma: no cover - compiled
     # tree t's splits on rows start:stop; afterwards the lowest set bit of alive[i] is row i's leaf
     alive[:] = every
     for j in range(tree_nodes[t], tree_nodes[t + 1]):
@@ -79,8 +79,8 @@ def _block(columns, codes, narrow, start, stop, tree_nodes, kind, feature, thres
     acc = np.full(n, base, dtype=np.float32)  # base first, then tree by tree: XGBoost's order of float32 sums
     alive = np.empty(n, dtype=clears.dtype)
     for t in range(tree_nodes.shape[0] - 1):
-        _reach(columns, codes, narrow, start, stop, t, tree_nodes, kind, feature, threshold, default_right, clears,
-               every, bits, table_base, table, alive)
+        _reach(columns, codes, narrow, start, stop, t, tree_nodes, kind, feature, threshold, default_right,
+               clears, every, bits, table_base, table, alive)
         first = tree_leaves[t]
         for i in range(n):
             acc[i] += leaves[first + trailing_zeros(alive[i])]
@@ -111,9 +111,9 @@ def margins(columns, codes, narrow, tree_nodes, kind, feature, threshold, defaul
 
 
 @numba.njit(parallel=True, cache=True, nogil=True, boundscheck=False)
-def path_contributions(columns, codes, narrow, tree_nodes, kind, feature, threshold, default_right, clears, every,
-                       bits, table_base, table, tree_leaves, leaf_paths, path_feature, path_delta, block,
-                       out):  # pragma: no cover - compiled
+def path_contributions(columns, codes, narrow, tree_nodes, kind, feature, threshold, default_right, clears,
+                       every, bits, table_base, table, tree_leaves, leaf_paths, path_feature, path_delta,
+                       block, out):  # pragma: no cover - compiled
     """``out[i, f] += Σ_t`` the steps of row i's path in tree t that split on feature f (Saabas).
 
     A leaf fixes its path, so every leaf carries its steps (``leaf_paths[l]:leaf_paths[l + 1]`` into
@@ -127,8 +127,8 @@ def path_contributions(columns, codes, narrow, tree_nodes, kind, feature, thresh
         stop = min(rows, start + block)
         alive = np.empty(stop - start, dtype=clears.dtype)
         for t in range(tree_nodes.shape[0] - 1):
-            _reach(columns, codes, narrow, start, stop, t, tree_nodes, kind, feature, threshold, default_right,
-                   clears, every, bits, table_base, table, alive)
+            _reach(columns, codes, narrow, start, stop, t, tree_nodes, kind, feature, threshold,
+                   default_right, clears, every, bits, table_base, table, alive)
             first = tree_leaves[t]
             for i in range(stop - start):
                 leaf = first + trailing_zeros(alive[i])

@@ -194,8 +194,8 @@ def _leaf_spans(left: list[int], right: list[int]) -> tuple[list[int], dict[int,
 
 
 def _mean_values(left: list[int], right: list[int], values: list[float], hessians: list[float]) -> np.ndarray:
-    """Every node's mean value as XGBoost computes it for approximate contributions, in float32: a leaf's value,
-    or the children's means weighted by their hessian sums (``FillNodeMeanValue``)."""
+    """Every node's mean value as XGBoost computes it for approximate contributions, in float32: a leaf's
+    value, or the children's means weighted by their hessian sums (``FillNodeMeanValue``)."""
     f32 = np.float32
     means = np.zeros(len(left), dtype=np.float32)
     stack: list[tuple[int, bool]] = [(0, False)]

@@ -78,13 +78,14 @@ def test_contributions_match_xgboost_approximate_ones(depth: int) -> None:
     data = xgb.DMatrix(np.where(np.isinf(x), np.nan, x), feature_types=["q", "q", "c", "c", "c", "q"],
                        enable_categorical=True)
     expected = booster.predict(data, pred_contribs=True, approx_contribs=True)[:, :-1]
-    for matrix in (x, np.asfortranarray(x)):  # float32 sums, the steps of a path in one order: equal or within bits
+    for matrix in (x, np.asfortranarray(x)):  # float32 sums of a path's steps in order: equal or within bits
         got = forest.contributions(matrix, threads=2)
         assert got.shape == expected.shape
         np.testing.assert_allclose(got, expected, rtol=0, atol=5e-6)
     # the contributions and the bias add up to the margin
     bias = booster.predict(data, pred_contribs=True, approx_contribs=True)[:, -1]
-    np.testing.assert_allclose(forest.contributions(x).sum(axis=1) + bias, forest.margin(x), rtol=0, atol=5e-5)
+    total = forest.contributions(x).sum(axis=1) + bias
+    np.testing.assert_allclose(total, forest.margin(x), rtol=0, atol=5e-5)
 
 
 def test_wide_and_narrow_category_sets_are_both_compiled() -> None:
@@ -108,7 +109,7 @@ def test_declines_what_it_cannot_score() -> None:
 
 
 def _spy_on_forest(monkeypatch: pytest.MonkeyPatch, model, method: str) -> list[int]:
-    """Count the rows of each call of the compiled forest's ``method``; the forest applies from 1,000 rows on."""
+    """Count the rows of each call of the compiled forest's ``method``; it applies from 1,000 rows on."""
     calls: list[int] = []
     forest = model.forest
     assert forest is not None

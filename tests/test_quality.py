@@ -1,4 +1,4 @@
-"""The Great Expectations suites: each named check gets its own outcome from one validation of the whole suite."""
+"""The Great Expectations suites: each named check gets its own outcome from one validation of the suite."""
 
 from __future__ import annotations
 

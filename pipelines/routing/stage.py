@@ -185,8 +185,8 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
 
 def account_chunks(todo: pl.DataFrame, persons: pl.DataFrame, edges: pl.DataFrame, *, size: int = BRIEF_CHUNK
                    ) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
-    """``todo`` in chunks of about ``size`` handoffs that keep each account whole, each with the only edges its
-    briefs read: the engagements of its accounts' persons (the handed-off and their buying group) and its
+    """``todo`` in chunks of about ``size`` handoffs that keep each account whole, each with the only edges
+    its briefs read: the engagements of its accounts' persons (the handed-off and their buying group) and its
     accounts' surges. One pass over the edges instead of three filtered scans a chunk (1.4 s each at 1M).
 
     ``persons`` is ``person_id, account_id`` for everyone; ``edges`` the graph's ``engaged_with`` and

@@ -35,8 +35,8 @@ class TableRef:
 def release_unused_memory() -> int:
     """Return to the OS the memory Arrow's allocator keeps after tables are freed; the bytes it had allocated.
 
-    Arrow's pool (mimalloc here) keeps freed pages for reuse: after the graph stage at 1M persons it still held
-    2.3 GB with nothing allocated, which the next stage of an in-process run then stacks its own peak on.
+    Arrow's pool (mimalloc here) keeps freed pages for reuse: after the graph stage at 1M persons it still
+    held 2.3 GB with nothing allocated, which the next stage of an in-process run then stacks its own peak on.
 
     Examples
     --------

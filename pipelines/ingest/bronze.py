@@ -68,6 +68,15 @@ def landing_files(landing_root: Path, contract: BronzeContract) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and contract.file_pattern.match(p.name))
 
 
+def only_files(landing_root: Path, contract: BronzeContract, only: Collection[Path]) -> list[Path]:
+    """Those of ``only`` that are the contract's files (in its source folder, matching its pattern), in name
+    order: a micro-batch's files without listing a folder that holds every earlier batch."""
+    folder = landing_root / contract.source
+    real = folder.resolve()
+    names = {p.name for p in map(Path, only) if p.resolve().parent == real}
+    return [folder / n for n in sorted(names) if contract.file_pattern.match(n) and (folder / n).is_file()]
+
+
 def ingest_bronze(
     contract: BronzeContract,
     *,
@@ -124,11 +133,11 @@ def ingest_bronze_all(
         report = BronzeReport(contract=contract.name, table=f"bronze.{contract.table}")
         report.versions_before = {t: store.version(t) for t in (report.table, QUARANTINE, MANIFEST)}
         report.versions_after = dict(report.versions_before)  # replaced by the versions this run commits
-        paths = landing_files(landing_root, contract)
         scope = None
-        if only is not None:  # a micro-batch: only these files' leftovers can matter to this run
-            wanted = {Path(p).resolve() for p in only}
-            paths = [p for p in paths if p.resolve() in wanted]
+        if only is None:
+            paths = landing_files(landing_root, contract)
+        else:  # a micro-batch: its own files (not a listing of the whole folder), and only their leftovers
+            paths = only_files(landing_root, contract, only)
             scope = {digest_of(p) for p in paths} - set(known)
         report.recovered_rows_deleted = _delete_leftovers(store, contract, report.table, set(known), scope=scope)
         cr = _ContractRun(contract, report, paths, narrow=only is not None)

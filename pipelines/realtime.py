@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 
 from contracts.registry import contract_for_table
-from pipelines.features.inputs import read_feature_inputs, scope_edges, scope_of
+from pipelines.features.inputs import prefetch_scope, read_feature_inputs, scope_edges, scope_of
 from pipelines.graph.build import campaign_lookup
 from pipelines.graph.edges import segment_engagements, with_edge_ids
 from pipelines.graph.stage import GRAPH_EDGES
@@ -190,8 +190,8 @@ def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_ro
     who = _event_persons(new, crosswalk, store)
     report.events_unattributed = new.height - who.height
     edges = segment_engagements({"segment_event": new}, who.lazy(), campaign_lookup({}))
-    if edges is not None:
-        store.merge(GRAPH_EDGES, with_edge_ids(edges.collect()), keys=["edge_id"])
+    if edges is not None:  # an event's edge id derives from its message id: new events, new edges
+        store.merge(GRAPH_EDGES, with_edge_ids(edges.collect()), keys=["edge_id"], keys_are_new=fresh)
     affected = who["person_id"].unique().sort().to_list()
     report.persons = len(affected)
     report.seconds["graph"] = time.perf_counter() - t
@@ -204,14 +204,15 @@ def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_ro
         msg = "no champion lead-score model: run the batch job (handoff run) before the real-time path"
         raise RuntimeError(msg)
     scope = scope_of(store, affected)
-    edges = scope_edges(store, affected, scope=scope)  # read once: features, routing inputs, briefs share it
-    inputs = read_feature_inputs(store, persons=affected, edges=edges, scope=scope)
+    reads = prefetch_scope(store, scope)  # the scope's rows, read at once: features, routing, briefs share them
+    edges = scope_edges(reads, affected, scope=scope)
+    inputs = read_feature_inputs(reads, persons=affected, edges=edges, scope=scope)
     scores = score_leads(inputs, registry.load(champion), version=champion, as_of=now, persons=affected)
     report.scored = scores.height
     report.seconds["score"] = time.perf_counter() - t
     t = time.perf_counter()
     report.routing = run_routing_stage(store, rules=rules, roster=roster, now=now, run_id=run_id,
-                                       persons=affected, scores=scores, edges=edges)
+                                       persons=affected, scores=scores, edges=edges, reads=reads)
     report.handed_off_at = dt.datetime.now(dt.UTC)  # decisions, briefs and CRM tasks are written
     report.seconds["route"] = time.perf_counter() - t
     t = time.perf_counter()

@@ -11,10 +11,12 @@ from pipelines.graph.stage import GRAPH_EDGES
 from pipelines.identity.normalize import normalize_person_records
 from pipelines.identity.stage import ACCOUNTS, CROSSWALK, PERSON_ACCOUNTS, PERSONS
 from pipelines.storage.delta import DeltaStore
+from pipelines.storage.reads import ReadCache, TableReader
 
 from .pit import FeatureInputs
 
-__all__ = ["read_feature_inputs", "scope_of", "scope_edges", "EDGE_COLUMNS", "FEATURE_INPUT_TABLES"]
+__all__ = ["read_feature_inputs", "scope_of", "scope_edges", "prefetch_scope", "EDGE_COLUMNS",
+           "FEATURE_INPUT_TABLES"]
 
 OPPORTUNITY_COLUMNS = ["id", "account_id", "contact_id", "created_at", "close_date", "is_closed", "is_won",
                        "is_deleted", "ingested_at", "source_file", "source_row"]
@@ -31,7 +33,7 @@ def _strip(col: str, prefix: str) -> pl.Expr:
     return pl.col(col).str.strip_prefix(prefix)
 
 
-def scope_of(store: DeltaStore, persons: Collection[str]) -> tuple[list[str], list[str]]:
+def scope_of(store: TableReader, persons: Collection[str]) -> tuple[list[str], list[str]]:
     """(persons and their account colleagues, their accounts): what features of ``persons`` depend on."""
     mine = store.read(PERSONS, columns=["person_id", "account_id"], where={"person_id": persons})
     accounts = mine["account_id"].drop_nulls().unique().to_list()
@@ -42,7 +44,7 @@ def scope_of(store: DeltaStore, persons: Collection[str]) -> tuple[list[str], li
 EDGE_COLUMNS = ["src", "dst", "edge_type", "occurred_at", "weight", "campaign_id", "attrs"]
 
 
-def scope_edges(store: DeltaStore, persons: Collection[str], *,
+def scope_edges(store: TableReader, persons: Collection[str], *,
                 scope: tuple[list[str], list[str]] | None = None) -> pl.DataFrame:
     """The graph edges out of ``persons``, their account colleagues and their accounts (:data:`EDGE_COLUMNS`):
     one read that the features, routing inputs and briefs of a micro-batch all share. ``scope``: the
@@ -52,7 +54,38 @@ def scope_edges(store: DeltaStore, persons: Collection[str], *,
     return store.read(GRAPH_EDGES, columns=EDGE_COLUMNS, where={"src": nodes})
 
 
-def read_feature_inputs(store: DeltaStore, *, persons: Collection[str] | None = None,
+LEAD_COLUMNS = ["id", "lead_source", "created_at", "ingested_at", "source_file", "source_row"]
+ACCOUNT_RECORD_COLUMNS = ["id", "created_at", "ingested_at", "source_file", "source_row"]
+
+
+def prefetch_scope(store: DeltaStore, scope: tuple[list[str], list[str]]) -> ReadCache:
+    """The rows of a micro-batch's :func:`scope_of` that its features, routing and briefs read (persons,
+    crosswalk, accounts, the scope's edges, Salesforce accounts, leads and opportunities), fetched in two
+    parallel collects; their later reads of subsets of it are answered in memory.
+
+    Each of those reads used to scan its table's key column again: a dozen scans, 0.35 s at 100k persons and
+    1.6 s at 1M for a 100-event batch. Holds for as long as none of these tables is written.
+    """
+    people, accounts = scope
+    nodes = [f"person:{p}" for p in people] + [f"account:{a}" for a in accounts]
+    cache = ReadCache(store)
+    cache.prefetch([(PERSONS, None, {"person_id": people, "account_id": accounts}),
+                    (CROSSWALK, ["source", "record_id", "person_id"], {"person_id": people}),
+                    (PERSON_ACCOUNTS, None, {"person_id": people}),
+                    (ACCOUNTS, None, {"account_id": accounts}),
+                    (GRAPH_EDGES, EDGE_COLUMNS, {"src": nodes}),
+                    ("bronze.salesforce_account", ACCOUNT_RECORD_COLUMNS, {"id": accounts})])
+    crosswalk = cache.read(CROSSWALK, columns=["source", "record_id"], where={"person_id": people})
+    lead_ids, contact_ids = (crosswalk.filter(pl.col("source") == s)["record_id"].to_list()
+                             for s in ("salesforce_lead", "salesforce_contact"))
+    opportunity_columns = sorted({*OPPORTUNITY_COLUMNS, "owner_id"})
+    cache.prefetch([("bronze.salesforce_lead", LEAD_COLUMNS, {"id": lead_ids}),
+                    ("bronze.salesforce_opportunity", opportunity_columns,
+                     {"account_id": accounts, "contact_id": contact_ids})])
+    return cache
+
+
+def read_feature_inputs(store: TableReader, *, persons: Collection[str] | None = None,
                         edges: pl.DataFrame | None = None,
                         scope: tuple[list[str], list[str]] | None = None) -> FeatureInputs:
     """Everything :func:`pipelines.features.pit.person_features` needs, from silver and bronze.
@@ -89,8 +122,7 @@ def read_feature_inputs(store: DeltaStore, *, persons: Collection[str] | None = 
     lead_ids = crosswalk.filter(pl.col("source") == "salesforce_lead")["record_id"].to_list()
     titles = normalize_person_records(golden.select(pl.lit("golden").alias("source"),
                                                     pl.col("person_id").alias("record_id"), "title"))
-    leads = _latest(read("bronze.salesforce_lead", ["id", "lead_source", "created_at", "ingested_at", "source_file",
-                                                    "source_row"], id=lead_ids), "id")
+    leads = _latest(read("bronze.salesforce_lead", LEAD_COLUMNS, id=lead_ids), "id")
     lead_source = (leads.join(crosswalk.filter(pl.col("source") == "salesforce_lead"), left_on="id",
                               right_on="record_id")
                    .sort("created_at").group_by("person_id")
@@ -99,8 +131,7 @@ def read_feature_inputs(store: DeltaStore, *, persons: Collection[str] | None = 
     persons = (golden.select("person_id", "first_seen", titles["title_norm"])
                .join(read(PERSON_ACCOUNTS, ["person_id", "account_id"], person_id=None), on="person_id", how="left")
                .join(lead_source, on="person_id", how="left"))
-    crm_created = _latest(read("bronze.salesforce_account", [
-        "id", "created_at", "ingested_at", "source_file", "source_row"], id=account_ids), "id").select(
+    crm_created = _latest(read("bronze.salesforce_account", ACCOUNT_RECORD_COLUMNS, id=account_ids), "id").select(
         pl.col("id").alias("account_id"), pl.col("created_at").alias("crm_created_at"))
     accounts = read(ACCOUNTS, ["account_id", "employees", "industry", "country_code"], account_id=None).join(
         crm_created, on="account_id", how="left")

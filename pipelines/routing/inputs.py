@@ -17,14 +17,14 @@ from pipelines.graph.build import latest
 from pipelines.graph.stage import GRAPH_EDGES
 from pipelines.identity.stage import ACCOUNTS, CROSSWALK, PERSONS
 from pipelines.scoring.stage import LEAD_SCORES
-from pipelines.storage.delta import DeltaStore
+from pipelines.storage.reads import TableReader
 
 from .rules import RoutingRules
 
 __all__ = ["routing_inputs", "brief_context", "sf_ids_of"]
 
 
-def _read(store: DeltaStore, table: str, columns: list[str], persons: Collection[str] | None,
+def _read(store: TableReader, table: str, columns: list[str], persons: Collection[str] | None,
           key: str = "person_id") -> pl.DataFrame:
     dt_ = store.table(table)
     if dt_ is None:
@@ -45,7 +45,7 @@ def product_interest(edges: pl.DataFrame, rules: RoutingRules) -> pl.DataFrame:
             .sort("occurred_at").group_by("person_id").agg(pl.col("product").last()))
 
 
-def routing_inputs(store: DeltaStore, rules: RoutingRules, *, persons: Collection[str] | None = None,
+def routing_inputs(store: TableReader, rules: RoutingRules, *, persons: Collection[str] | None = None,
                    scores: pl.DataFrame | None = None, edges: pl.DataFrame | None = None) -> pl.DataFrame:
     """One row per scored person: the engine's lead inputs plus ``model_version`` and ``scored_at``.
 
@@ -75,7 +75,7 @@ def routing_inputs(store: DeltaStore, rules: RoutingRules, *, persons: Collectio
             .join(product_interest(edges, rules), on="person_id", how="left"))
 
 
-def _edges_of(store: DeltaStore, persons: Collection[str] | pl.Series, *, attrs: bool = True,
+def _edges_of(store: TableReader, persons: Collection[str] | pl.Series, *, attrs: bool = True,
               prefetched: pl.DataFrame | None = None) -> pl.DataFrame:
     """Engagement edges of ``persons`` (a Series: everyone) with ``person_id``; from ``prefetched`` (the scope's
     edges, :func:`~pipelines.features.inputs.scope_edges`) when given."""
@@ -91,7 +91,7 @@ def _edges_of(store: DeltaStore, persons: Collection[str] | pl.Series, *, attrs:
             .with_columns(pl.col("src").str.strip_prefix("person:").alias("person_id")))
 
 
-def sf_ids_of(store: DeltaStore, persons: Collection[str]) -> pl.DataFrame:
+def sf_ids_of(store: TableReader, persons: Collection[str]) -> pl.DataFrame:
     """``person_id, sf_lead_id, sf_contact_id``: the person's newest Salesforce Lead and Contact ids."""
     cw = _read(store, CROSSWALK, ["source", "record_id", "person_id"], persons)
     sf = cw.filter(pl.col("source").is_in(["salesforce_lead", "salesforce_contact"]))
@@ -100,7 +100,7 @@ def sf_ids_of(store: DeltaStore, persons: Collection[str]) -> pl.DataFrame:
         pl.col("record_id").filter(pl.col("source") == "salesforce_contact").last().alias("sf_contact_id"))
 
 
-def brief_context(store: DeltaStore, persons: Collection[str], *, now: dt.datetime,
+def brief_context(store: TableReader, persons: Collection[str], *, now: dt.datetime,
                   edges: pl.DataFrame | None = None) -> pl.DataFrame:
     """Who and why-now context for the persons being handed off (a handful to tens of thousands).
 

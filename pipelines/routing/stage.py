@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines.scoring.stage import LEAD_SCORES
 from pipelines.storage.delta import DeltaStore
+from pipelines.storage.reads import ReadCache
 
 from .decisions import (
     DECISION_CONTRACT,
@@ -89,17 +90,19 @@ def _owner_names(decisions: pl.DataFrame, roster: Roster) -> pl.DataFrame:
 
 def run_routing_stage(store: DeltaStore, *, rules: RoutingRules, roster: Roster, now: dt.datetime, run_id: str,
                       persons: Collection[str] | None = None, scores: pl.DataFrame | None = None,
-                      edges: pl.DataFrame | None = None, templates: Path | None = None) -> RoutingReport:
+                      edges: pl.DataFrame | None = None, templates: Path | None = None,
+                      reads: ReadCache | None = None) -> RoutingReport:
     """Route the scored leads in scope that have no active handoff; then brief and stage the new handoffs.
 
-    ``scores`` (the persons' fresh ``gold.lead_scores`` rows) and ``edges`` (their
-    :func:`~pipelines.features.inputs.scope_edges`) spare re-reading what a micro-batch already holds.
+    ``scores`` (the persons' fresh ``gold.lead_scores`` rows), ``edges`` (their
+    :func:`~pipelines.features.inputs.scope_edges`) and ``reads`` (their scope's rows,
+    :func:`~pipelines.features.inputs.prefetch_scope`) spare re-reading what a micro-batch already holds.
     """
     import time
 
     report = RoutingReport()
     t = time.perf_counter()
-    inputs = routing_inputs(store, rules, persons=persons, scores=scores, edges=edges)
+    inputs = routing_inputs(reads or store, rules, persons=persons, scores=scores, edges=edges)
     midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     log = read_decisions(store, ["person_id", "trigger", "seq", "decided_at", "owner_id", "owner_kind"],
                          persons=persons, since=None if persons is None else midnight)
@@ -133,16 +136,17 @@ def run_routing_stage(store: DeltaStore, *, rules: RoutingRules, roster: Roster,
     del inputs, log, fresh, core, snap, decided  # 1M decisions with their candidate lists: free before the briefs
     t = time.perf_counter()
     report.briefs, report.tasks = complete_handoffs(store, now=now, persons=persons, templates=templates,
-                                                    edges=edges, scores=scores)
+                                                    edges=edges, scores=scores, reads=reads)
     report.seconds["briefs_outbox"] = time.perf_counter() - t
     return report
 
 
 def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collection[str] | None = None,
                       templates: Path | None = None, redo: Collection[str] = (), edges: pl.DataFrame | None = None,
-                      scores: pl.DataFrame | None = None) -> tuple[int, int]:
+                      scores: pl.DataFrame | None = None, reads: ReadCache | None = None) -> tuple[int, int]:
     """Render briefs and stage CRM tasks for qualified handoffs whose current decision has no brief yet
-    (and for the handoff ids in ``redo``: escalated ones, whose owner changed). Returns (briefs, tasks)."""
+    (and for the handoff ids in ``redo``: escalated ones, whose owner changed). Returns (briefs, tasks).
+    ``reads``: the micro-batch's scope, as :func:`run_routing_stage` takes it."""
     log = read_decisions(store, persons=persons) if persons is not None else _qualified_log(store)
     current = latest_decisions(log).filter(pl.col("trigger").str.starts_with("qualified:"))
     del log
@@ -159,20 +163,19 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
     todo = todo.with_columns(pl.col("handoff_id").is_in(done["handoff_id"].implode()).alias("briefed"))
     if todo.height == 0:
         return 0, 0
-    reads: DeltaStore | WholeTables = store
     chunks: list[tuple[pl.DataFrame, pl.DataFrame | None]] = [(todo, edges)]
     if todo.height > BRIEF_CHUNK:  # bounded memory: a brief is a few KB, twice
         # many chunks: read each input table once rather than once a chunk (at 1M persons, 51 filtered scans of
         # 6.2M edges alone took 67 of the routing step's 250 s); each chunk then filters them in memory
-        reads = WholeTables(store)
+        reads = ReadCache(store, whole=True)
         if edges is None:
             from pipelines.features.inputs import EDGE_COLUMNS
             from pipelines.graph.stage import GRAPH_EDGES
 
             edges = store.read(GRAPH_EDGES, columns=EDGE_COLUMNS,
                                where={"edge_type": ["engaged_with", "surging_on"]})
-        chunks = account_chunks(todo, reads.read(PERSONS, columns=["person_id", "account_id"]), edges,
-                                size=BRIEF_CHUNK)
+        everyone = reads.read(PERSONS, columns=["person_id", "account_id"])
+        chunks = account_chunks(todo, everyone, edges, size=BRIEF_CHUNK)
         del edges
     briefs_n = tasks_n = 0
     while chunks:
@@ -219,37 +222,14 @@ def _qualified_log(store: DeltaStore) -> pl.DataFrame:
     return pl.scan_delta(table).filter(pl.col("trigger").str.starts_with("qualified:")).collect()
 
 
-@dataclass
-class WholeTables:
-    """Reads for many chunks of one batch: each (table, columns) is read whole once, then filtered in memory
-    (duck-types the read side of :class:`DeltaStore` that :func:`brief_context` uses)."""
-
-    store: DeltaStore
-    frames: dict[tuple[str, tuple[str, ...] | None], pl.DataFrame] = field(default_factory=dict)
-
-    def table(self, table: str):  # the DeltaTable, as DeltaStore.table
-        return self.store.table(table)
-
-    def read(self, table: str, *, columns: Collection[str] | None = None,
-             where: dict[str, Collection[str]] | None = None) -> pl.DataFrame:
-        key = (table, tuple(columns) if columns is not None else None)
-        if key not in self.frames:
-            self.frames[key] = self.store.read(table, columns=columns)
-        frame = self.frames[key]
-        if not where:
-            return frame
-        wanted = (pl.col(c).is_in(pl.Series(list(v), dtype=frame.schema[c]).implode()) for c, v in where.items())
-        return frame.filter(pl.any_horizontal(wanted))
-
-
 def _brief_chunk(store: DeltaStore, todo: pl.DataFrame, *, now: dt.datetime, templates: Path | None,
                  redo: Collection[str], edges: pl.DataFrame | None, scores: pl.DataFrame | None,
-                 reads: DeltaStore | WholeTables | None = None) -> tuple[int, int]:
+                 reads: ReadCache | None = None) -> tuple[int, int]:
     from pipelines.briefs import render_briefs
     from pipelines.outbox import build_outbox, stage_outbox
 
     who = todo["person_id"].unique().to_list()
-    context = brief_context(reads or store, who, now=now, edges=edges)  # type: ignore[arg-type]
+    context = brief_context(reads or store, who, now=now, edges=edges)
     fresh = scores.select("person_id", "reasons") if scores is not None else None
     if fresh is None or not set(who) <= set(fresh["person_id"].to_list()):
         fresh = (reads or store).read(LEAD_SCORES, columns=["person_id", "reasons"], where={"person_id": who})

@@ -258,6 +258,11 @@ class DeltaStore:
              where: Mapping[str, Iterable[str]] | None = None) -> pl.DataFrame:
         """The table (or ``columns`` of it) at ``version``; ``where`` keeps rows whose column value is one of the
         given values (several columns: any of them matches), pushed into the Parquet scan."""
+        return self.scan(table, columns=columns, version=version, where=where).collect()
+
+    def scan(self, table: str, *, columns: Iterable[str] | None = None, version: int | None = None,
+             where: Mapping[str, Iterable[str]] | None = None) -> pl.LazyFrame:
+        """:meth:`read` as a lazy query: several of them collected together (``pl.collect_all``) run at once."""
         dt = self.table(table)
         if dt is None:
             msg = f"Delta table {table} does not exist yet at {self.uri(table)}; materialize it first"
@@ -271,7 +276,7 @@ class DeltaStore:
         scan = pl.scan_delta(dt, version=version)
         if where is not None:
             scan = scan.filter(pl.any_horizontal(pl.col(c).is_in(list(v)) for c, v in where.items()))
-        return (scan.select(cols) if cols is not None else scan).collect()
+        return scan.select(cols) if cols is not None else scan
 
     def read_or_empty(self, table: str, schema: pl.Schema, *, columns: Iterable[str] | None = None) -> pl.DataFrame:
         if self.table(table) is None:

@@ -72,3 +72,34 @@ def test_merge_of_keys_known_to_be_new_appends_without_reading(tmp_path: Path, m
     assert reads == []
     store.merge("silver.t", pl.DataFrame({"k": ["b"], "v": [3]}), keys=["k"])  # without the promise: an upsert
     assert reads and store.read("silver.t").sort("k").rows() == [("a", 1), ("b", 3)]
+
+
+def test_read_cache_answers_only_reads_its_rows_cover(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ReadCache: a read of fetched columns for a subset of fetched keys is filtered in memory; other keys,
+    other columns or no filter go to the store; ``whole`` reads a table once and answers everything."""
+    from pipelines.storage.reads import ReadCache
+
+    store = DeltaStore(str(tmp_path))
+    store.append("silver.people", pl.DataFrame({"id": ["a", "b", "c", "d"], "team": ["x", "x", "y", None],
+                                                "age": [1, 2, 3, 4]}))
+    cache = ReadCache(store)
+    cache.prefetch([("silver.people", ["id", "team"], {"id": ["a", "c"], "team": ["x"]}),
+                    ("silver.nothing_yet", None, {"id": ["a"]})])  # not a table yet: skipped
+    scans: list[str] = []
+    real_scan = DeltaStore.scan
+    monkeypatch.setattr(DeltaStore, "scan", lambda self, t, **k: scans.append(t) or real_scan(self, t, **k))
+
+    def ids(**kwargs) -> list[str]:
+        return sorted(cache.read("silver.people", **kwargs)["id"].to_list())
+
+    assert ids(columns=["id"], where={"id": ["c"]}) == ["c"]
+    assert ids(columns=["id", "team"], where={"team": ["x"], "id": ["a"]}) == ["a", "b"]
+    assert (cache.served, scans) == (2, [])
+    assert ids(columns=["id"], where={"id": ["a", "d"]}) == ["a", "d"]  # d was not fetched
+    assert ids(columns=["id", "age"], where={"id": ["a"]}) == ["a"]  # age was not fetched
+    assert ids(columns=["id"]) == ["a", "b", "c", "d"]  # no filter: the whole table
+    assert (cache.served, cache.passed, scans) == (2, 3, ["silver.people"] * 3)
+    whole = ReadCache(store, whole=True)
+    assert sorted(whole.read("silver.people", where={"team": ["y"]})["id"]) == ["c"]
+    assert sorted(whole.read("silver.people", columns=["age"], where={"id": ["d", "a"]})["age"]) == [1, 4]
+    assert (whole.served, whole.passed, scans) == (2, 0, ["silver.people"] * 4)

@@ -229,3 +229,40 @@ def test_account_chunks_keep_accounts_whole_with_exactly_their_edges() -> None:
         expected = edges.filter(pl.col("src").is_in([f"person:{p}" for p in mates])
                                 | pl.col("src").is_in([f"account:{a}" for a in accounts]))
         assert part_edges.sort("src").equals(expected.sort("src"))
+
+
+def test_a_micro_batch_reads_its_scope_once_and_sees_what_the_store_shows(world) -> None:
+    """prefetch_scope: features, routing inputs and brief context of a few persons equal those read straight
+    from the store, and every one of their reads is answered from the prefetched rows."""
+    from dataclasses import fields
+
+    from pipelines.features.inputs import prefetch_scope, scope_edges, scope_of
+    from pipelines.identity.stage import PERSONS
+    from pipelines.routing.inputs import brief_context, routing_inputs
+
+    root, lake = world
+    people = lake.read(PERSONS, columns=["person_id", "account_id"]).sort("person_id")
+    persons = (people.drop_nulls("account_id").head(4)["person_id"].to_list()
+               + people.filter(pl.col("account_id").is_null()).head(1)["person_id"].to_list())
+    scope = scope_of(lake, persons)
+    reads = prefetch_scope(lake, scope)
+    edges = scope_edges(reads, persons, scope=scope)
+    assert edges.equals(scope_edges(lake, persons, scope=scope))
+
+    def same(a: pl.DataFrame, b: pl.DataFrame) -> None:
+        assert a.sort(a.columns, nulls_last=True).equals(b.sort(b.columns, nulls_last=True))
+
+    cached = read_feature_inputs(reads, persons=persons, edges=edges, scope=scope)
+    direct = read_feature_inputs(lake, persons=persons, edges=edges, scope=scope)
+    for f in fields(cached):
+        same(getattr(cached, f.name), getattr(direct, f.name))
+    assert min(cached.persons.height, cached.accounts.height, cached.engagements.height) > 0
+    rules = RuleBook(RULES_DIR, lake).active()
+    scores = lake.read(LEAD_SCORES).filter(pl.col("person_id").is_in(persons))
+    same(routing_inputs(reads, rules, persons=persons, scores=scores, edges=edges),
+         routing_inputs(lake, rules, persons=persons, scores=scores, edges=edges))
+    context = brief_context(reads, persons, now=NOW, edges=edges)
+    expected = brief_context(lake, persons, now=NOW, edges=edges)
+    assert context.sort("person_id").select(sorted(context.columns)).to_dicts() == \
+        expected.sort("person_id").select(sorted(expected.columns)).to_dicts()
+    assert reads.passed == 0 and reads.served >= 10

@@ -31,7 +31,11 @@ def test_training_frame_is_point_in_time_and_the_holdout_is_the_latest(store: De
     assert holdout.height == pytest.approx(frame.height * 0.1, abs=1)
 
 
-def test_scored_leads_carry_tier_reasons_confidence_and_version(store: DeltaStore) -> None:
+def test_scored_leads_carry_tier_reasons_confidence_and_version(store: DeltaStore, monkeypatch) -> None:
+    import importlib
+
+    explain_module = importlib.import_module("models.explain")  # (models.explain is also the function)
+    monkeypatch.setattr(explain_module, "APPROX_ABOVE", 100)  # this world's batch is above it, a lead alone not
     inputs = read_feature_inputs(store)
     fit_rows, _ = split_holdout(training_frame(inputs))
     model = train(fit_rows, label="converted", time_column="as_of", id_columns=["person_id"])
@@ -43,6 +47,12 @@ def test_scored_leads_carry_tier_reasons_confidence_and_version(store: DeltaStor
     assert scores["confidence"].is_between(0, 1).all()
     assert (scores["needs_review"] == (scores["confidence"] < REVIEW_THRESHOLD)).all()
     assert (scores["model_version"] == "v-test").all()
+    # a lead scored alone (a micro-batch) gets the reasons the batch gave it
+    some = scores.sort("probability", descending=True).head(20)["person_id"].to_list()
+    alone = score_leads(inputs, model, version="v-test", as_of=NOW, persons=some).sort("person_id")
+    together = scores.filter(pl.col("person_id").is_in(some)).sort("person_id")
+    assert alone.select("person_id", "reasons", "top_features").equals(
+        together.select("person_id", "reasons", "top_features"))
     hot = scores.filter(pl.col("tier") == "hot")
     assert hot.height == 0 or hot["probability"].min() >= dict(TIERS)["hot"]
 

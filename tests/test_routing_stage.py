@@ -87,6 +87,15 @@ def test_a_crash_between_decisions_and_briefs_converges(world) -> None:
     report = _run(root, lake, "r3", NOW + dt.timedelta(minutes=10))
     assert (report.decisions, report.briefs) == (0, 1)
     assert one in lake.read(BRIEFS)["handoff_id"].to_list()
+    # a micro-batch touching that person does the same: the decision's whole row comes from the log
+    brief = lake.read(BRIEFS).filter(pl.col("handoff_id") == one)
+    lake.table(BRIEFS).delete(f"handoff_id = '{one}'")
+    book = RuleBook(RULES_DIR, lake)
+    scoped = run_routing_stage(lake, rules=book.active(), roster=read_roster(root / "landing/roster/roster.yaml"),
+                               now=NOW + dt.timedelta(minutes=20), run_id="r4", persons=brief["person_id"].to_list())
+    assert (scoped.decisions, scoped.briefs) == (0, 1)
+    again = lake.read(BRIEFS).filter(pl.col("handoff_id") == one)
+    assert again.select("decision_id", "brief_markdown").equals(brief.select("decision_id", "brief_markdown"))
 
 
 def test_sla_breach_escalates_to_the_manager_as_a_new_decision_of_the_same_handoff(world) -> None:

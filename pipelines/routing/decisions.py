@@ -19,7 +19,7 @@ from pipelines.storage.delta import DeltaStore
 from .engine import CANDIDATE, LEAD_INPUT_SCHEMA
 
 __all__ = ["DECISIONS", "DECISION_SCHEMA", "DECISION_CONTRACT", "ACTIVE_DAYS", "read_decisions", "active_handoffs",
-           "latest_decisions", "append_decisions", "handoff_ids", "assigned_today"]
+           "latest_decisions", "append_decisions", "log_decisions", "handoff_ids", "assigned_today"]
 
 DECISIONS = "audit.routing_decisions"
 DECISION_CONTRACT = "routing_decisions@v1"
@@ -95,6 +95,11 @@ def assigned_today(log: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
 
 def append_decisions(store: DeltaStore, decisions: pl.DataFrame) -> int:
     """Append the decisions not yet in the log (by ``decision_id``); returns how many were new."""
+    return log_decisions(store, decisions).height
+
+
+def log_decisions(store: DeltaStore, decisions: pl.DataFrame) -> pl.DataFrame:
+    """:func:`append_decisions`, returning the rows it appended (as :data:`DECISION_SCHEMA`)."""
     frame = decisions.select(DECISION_SCHEMA.names()).cast(dict(DECISION_SCHEMA))  # type: ignore[arg-type]
     if store.table(DECISIONS) is not None and frame.height:
         ids = frame["decision_id"]
@@ -105,4 +110,4 @@ def append_decisions(store: DeltaStore, decisions: pl.DataFrame) -> int:
         frame = frame.join(have, on="decision_id", how="anti")
     if frame.height:
         store.append(DECISIONS, frame)
-    return frame.height
+    return frame

@@ -10,6 +10,7 @@ the real-time path rebuilds the persons a micro-batch touched and replaces their
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -23,7 +24,7 @@ from .edges import (
 )
 
 __all__ = ["NODE_SCHEMA", "EDGE_SCHEMA", "NODE_TYPES", "EDGE_TYPES", "GRAPH_VIEWS", "SURGE_THRESHOLD",
-           "build_graph", "edge_ids", "prepare", "latest"]
+           "build_graph", "graph_parts", "graph_from_parts", "GraphParts", "edge_ids", "prepare", "latest"]
 
 NODE_SCHEMA = pl.Schema({
     "node_id": pl.String,      # "<node_type>:<id>", e.g. "account:0015f00...", "content:form:demo request"
@@ -358,6 +359,28 @@ def build_graph(bronze: Tables, crosswalk: pl.DataFrame, person_accounts: pl.Dat
     >>> edges.select("src", "dst", "edge_type", "weight").rows()
     [('person:p_1', 'account:001A', 'works_at', 0.9)]
     """
+    return graph_from_parts(graph_parts(bronze, crosswalk, person_accounts, accounts, persons=persons,
+                                        surge_threshold=surge_threshold))
+
+
+@dataclass(frozen=True)
+class GraphParts:
+    """What :func:`build_graph` collects from its inputs: raw edges (:data:`RAW_EDGE_SCHEMA`), catalog and
+    person nodes; the rest of the build needs none of the inputs."""
+
+    raw_edges: pl.DataFrame
+    catalog: pl.DataFrame
+    people: pl.DataFrame
+    scoped: bool
+
+
+def graph_parts(bronze: Tables, crosswalk: pl.DataFrame, person_accounts: pl.DataFrame,
+                accounts: pl.DataFrame, *, persons: pl.Series | Sequence[str] | None = None,
+                surge_threshold: int = SURGE_THRESHOLD) -> GraphParts:
+    """The first half of :func:`build_graph` (same parameters): every plan over the inputs, collected.
+
+    A caller that drops the inputs before :func:`graph_from_parts` frees them for the edge ids and nodes (at
+    1M persons, 3.5 GB of bronze columns against a 7.7 GB peak when held throughout)."""
     _check(crosswalk, "crosswalk", ["source", "record_id", "person_id"])
     _check(person_accounts, "person_accounts", ["person_id", "account_id"])
     _check(accounts, "accounts", ["account_id", "domain"])
@@ -396,11 +419,16 @@ def build_graph(bronze: Tables, crosswalk: pl.DataFrame, person_accounts: pl.Dat
     raw = pl.concat([p for p in plans if p is not None]).filter(pl.col("dst").is_not_null())
     raw_edges, catalog, people = pl.collect_all([raw, _catalog_nodes(acc, tables),
                                                  _person_nodes(xw, tables)])
-    edges = with_edge_ids(raw_edges)
-    known = pl.concat([catalog, people])
+    return GraphParts(raw_edges, catalog, people, scoped=persons is not None)
+
+
+def graph_from_parts(parts: GraphParts) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The second half of :func:`build_graph`: edge ids, referenced nodes, and the scope's nodes."""
+    edges = with_edge_ids(parts.raw_edges)
+    known = pl.concat([parts.catalog, parts.people])
     nodes = pl.concat([known, _referenced_nodes(edges, known)])
-    if persons is not None:
+    if parts.scoped:
         refs = pl.concat([edges[c] for c in ("src", "dst", "campaign_id", "content_id")]
-                         + [people["node_id"]])
+                         + [parts.people["node_id"]])
         nodes = nodes.filter(pl.col("node_id").is_in(refs.drop_nulls().implode()))
     return nodes, edges

@@ -1,7 +1,7 @@
 """The graph stage over a lakehouse: bronze + silver identity → ``silver.graph_nodes`` / ``silver.graph_edges``.
 
-:func:`pipelines.graph.build.build_graph` does the work; this reads its inputs from Delta (only the columns it
-uses) and merges its outputs by ``node_id`` / ``edge_id``, so an unchanged input makes no new table version.
+:func:`pipelines.graph.build.build_graph` does the work (in its two halves, the inputs dropped between them);
+this reads its inputs from Delta (only the columns it uses) and merges its outputs by ``node_id`` / ``edge_id``, so an unchanged input makes no new table version.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import polars as pl
 from pipelines.identity.stage import ACCOUNTS, CROSSWALK, PERSON_ACCOUNTS
 from pipelines.storage.delta import DeltaStore
 
-from .build import build_graph
+from .build import graph_from_parts, graph_parts
 from .edges import USED_COLUMNS
 
 __all__ = ["GRAPH_NODES", "GRAPH_EDGES", "GraphReport", "run_graph_stage", "read_graph_inputs"]
@@ -55,7 +55,9 @@ def run_graph_stage(store: DeltaStore) -> GraphReport:
     inputs = {t: store.version(t) for t in (CROSSWALK, PERSON_ACCOUNTS, ACCOUNTS)}
     inputs |= {f"bronze.{t}": store.version(f"bronze.{t}") for t in USED_COLUMNS}
     before = {t: store.version(t) for t in (GRAPH_NODES, GRAPH_EDGES)}
-    nodes, edges = build_graph(*read_graph_inputs(store))
+    parts = graph_parts(*read_graph_inputs(store))  # the inputs are freed here, before edge ids and nodes
+    nodes, edges = graph_from_parts(parts)
+    del parts
     store.merge(GRAPH_NODES, nodes, keys=["node_id"], full_state=True)
     store.merge(GRAPH_EDGES, edges, keys=["edge_id"], full_state=True)
     return GraphReport(

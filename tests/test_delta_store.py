@@ -103,3 +103,23 @@ def test_read_cache_answers_only_reads_its_rows_cover(tmp_path: Path, monkeypatc
     assert sorted(whole.read("silver.people", where={"team": ["y"]})["id"]) == ["c"]
     assert sorted(whole.read("silver.people", columns=["age"], where={"id": ["d", "a"]})["age"]) == [1, 4]
     assert (whole.served, whole.passed, scans) == (2, 0, ["silver.people"] * 4)
+
+
+def test_a_small_upsert_by_one_key_replaces_just_its_rows_in_one_commit(tmp_path: Path) -> None:
+    """Few changed keys of a one-key table: updated and new rows land in one commit, other rows as they were,
+    a key with a quote in it too; the same upsert again commits nothing."""
+    store = DeltaStore(str(tmp_path))
+    ids = [f"p{i:04d}" for i in range(3000)] + ["o'brien"]
+    base = pl.DataFrame({"person_id": ids, "score": [float(i) for i in range(len(ids))],
+                         "tier": ["warm"] * len(ids)})
+    store.merge("gold.scores", base, keys=["person_id"])
+    before = store.version("gold.scores")
+    upsert = pl.DataFrame({"person_id": ["p0007", "o'brien", "p9999", "p0008"], "score": [0.5, 0.25, 0.75, 8.0],
+                           "tier": ["hot", "hot", "hot", "warm"]})  # p0008 unchanged
+    after = store.merge("gold.scores", upsert, keys=["person_id"])
+    assert after == before + 1
+    got = store.read("gold.scores")
+    expected = pl.concat([base.filter(~pl.col("person_id").is_in(["p0007", "o'brien"])),
+                          upsert.filter(pl.col("person_id") != "p0008")])
+    assert got.sort("person_id").equals(expected.sort("person_id"))
+    assert store.merge("gold.scores", upsert, keys=["person_id"]) == after

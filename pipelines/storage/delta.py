@@ -21,6 +21,7 @@ from deltalake.exceptions import TableNotFoundError
 __all__ = ["DeltaStore", "TableRef", "release_unused_memory"]
 
 _NARROW_MERGE_ROWS = 50_000
+_REPLACE_WHERE_KEYS = 5_000  # an upsert of at most this many keys replaces their rows (a SQL IN list)
 _open_tables = threading.local()
 
 
@@ -238,6 +239,15 @@ class DeltaStore:
         dt = self.table(table)
         assert dt is not None
         source = frame if full_state else changed
+        if (narrow and not added and len(keys) == 1 and changed.height <= _REPLACE_WHERE_KEYS
+                and set(changed.columns) == set(current.columns)):
+            # a few keys: replace their rows in one commit (rewrites the files holding them, as MERGE does,
+            # without joining the whole table: the scores of 100 persons at 1M, 1.2-2.0 s against 1.8-2.8 s)
+            quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in changed[keys[0]].to_list())
+            write_deltalake(dt, _plain_strings(changed.select(current.columns).to_arrow()), mode="overwrite",
+                            predicate=f"{keys[0]} IN ({quoted})", storage_options=self._options())
+            self._wrote(table)
+            return self.version(table)
         predicate = " AND ".join(f"t.{k} = s.{k}" for k in keys)
         merger = (dt.merge(_plain_strings(source.to_arrow()), predicate=predicate, source_alias="s",
                            target_alias="t", merge_schema=bool(added)).when_matched_update_all().when_not_matched_insert_all())

@@ -204,7 +204,7 @@ def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_ro
         msg = "no champion lead-score model: run the batch job (handoff run) before the real-time path"
         raise RuntimeError(msg)
     scope = scope_of(store, affected)
-    reads = prefetch_scope(store, scope)  # the scope's rows, read at once: features, routing, briefs share them
+    reads = prefetch_scope(store, scope)  # the scope's rows at once: features, routing and briefs share them
     edges = scope_edges(reads, affected, scope=scope)
     inputs = read_feature_inputs(reads, persons=affected, edges=edges, scope=scope)
     scores = score_leads(inputs, registry.load(champion), version=champion, as_of=now, persons=affected)

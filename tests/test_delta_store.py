@@ -74,7 +74,8 @@ def test_merge_of_keys_known_to_be_new_appends_without_reading(tmp_path: Path, m
     assert reads and store.read("silver.t").sort("k").rows() == [("a", 1), ("b", 3)]
 
 
-def test_read_cache_answers_only_reads_its_rows_cover(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_read_cache_answers_only_reads_its_rows_cover(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """ReadCache: a read of fetched columns for a subset of fetched keys is filtered in memory; other keys,
     other columns or no filter go to the store; ``whole`` reads a table once and answers everything."""
     from pipelines.storage.reads import ReadCache
@@ -114,7 +115,8 @@ def test_a_small_upsert_by_one_key_replaces_just_its_rows_in_one_commit(tmp_path
                          "tier": ["warm"] * len(ids)})
     store.merge("gold.scores", base, keys=["person_id"])
     before = store.version("gold.scores")
-    upsert = pl.DataFrame({"person_id": ["p0007", "o'brien", "p9999", "p0008"], "score": [0.5, 0.25, 0.75, 8.0],
+    upsert = pl.DataFrame({"person_id": ["p0007", "o'brien", "p9999", "p0008"],
+                           "score": [0.5, 0.25, 0.75, 8.0],
                            "tier": ["hot", "hot", "hot", "warm"]})  # p0008 unchanged
     after = store.merge("gold.scores", upsert, keys=["person_id"])
     assert after == before + 1

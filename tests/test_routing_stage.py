@@ -91,8 +91,9 @@ def test_a_crash_between_decisions_and_briefs_converges(world) -> None:
     brief = lake.read(BRIEFS).filter(pl.col("handoff_id") == one)
     lake.table(BRIEFS).delete(f"handoff_id = '{one}'")
     book = RuleBook(RULES_DIR, lake)
-    scoped = run_routing_stage(lake, rules=book.active(), roster=read_roster(root / "landing/roster/roster.yaml"),
-                               now=NOW + dt.timedelta(minutes=20), run_id="r4", persons=brief["person_id"].to_list())
+    roster = read_roster(root / "landing/roster/roster.yaml")
+    scoped = run_routing_stage(lake, rules=book.active(), roster=roster, now=NOW + dt.timedelta(minutes=20),
+                               run_id="r4", persons=brief["person_id"].to_list())
     assert (scoped.decisions, scoped.briefs) == (0, 1)
     again = lake.read(BRIEFS).filter(pl.col("handoff_id") == one)
     assert again.select("decision_id", "brief_markdown").equals(brief.select("decision_id", "brief_markdown"))

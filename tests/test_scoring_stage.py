@@ -35,7 +35,7 @@ def test_scored_leads_carry_tier_reasons_confidence_and_version(store: DeltaStor
     import importlib
 
     explain_module = importlib.import_module("models.explain")  # (models.explain is also the function)
-    monkeypatch.setattr(explain_module, "APPROX_ABOVE", 100)  # this world's batch is above it, a lead alone not
+    monkeypatch.setattr(explain_module, "APPROX_ABOVE", 100)  # the batch is above it, a lead alone is not
     inputs = read_feature_inputs(store)
     fit_rows, _ = split_holdout(training_frame(inputs))
     model = train(fit_rows, label="converted", time_column="as_of", id_columns=["person_id"])

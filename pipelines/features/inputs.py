@@ -131,7 +131,8 @@ def read_feature_inputs(store: TableReader, *, persons: Collection[str] | None =
     persons = (golden.select("person_id", "first_seen", titles["title_norm"])
                .join(read(PERSON_ACCOUNTS, ["person_id", "account_id"], person_id=None), on="person_id", how="left")
                .join(lead_source, on="person_id", how="left"))
-    crm_created = _latest(read("bronze.salesforce_account", ACCOUNT_RECORD_COLUMNS, id=account_ids), "id").select(
+    account_records = read("bronze.salesforce_account", ACCOUNT_RECORD_COLUMNS, id=account_ids)
+    crm_created = _latest(account_records, "id").select(
         pl.col("id").alias("account_id"), pl.col("created_at").alias("crm_created_at"))
     accounts = read(ACCOUNTS, ["account_id", "employees", "industry", "country_code"], account_id=None).join(
         crm_created, on="account_id", how="left")

@@ -1,7 +1,8 @@
 """The graph stage over a lakehouse: bronze + silver identity → ``silver.graph_nodes`` / ``silver.graph_edges``.
 
 :func:`pipelines.graph.build.build_graph` does the work (in its two halves, the inputs dropped between them);
-this reads its inputs from Delta (only the columns it uses) and merges its outputs by ``node_id`` / ``edge_id``, so an unchanged input makes no new table version.
+this reads its inputs from Delta (only the columns it uses) and merges its outputs by ``node_id`` /
+``edge_id``, so an unchanged input makes no new table version.
 """
 
 from __future__ import annotations

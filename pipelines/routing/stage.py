@@ -159,7 +159,8 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
     if persons is None:
         log = _qualified_log(store)
     else:
-        log = read_decisions(store, ["decision_id", "handoff_id", "seq", "trigger", "person_id"], persons=persons)
+        narrow = ["decision_id", "handoff_id", "seq", "trigger", "person_id"]
+        log = read_decisions(store, narrow, persons=persons)
     current = latest_decisions(log).filter(pl.col("trigger").str.starts_with("qualified:"))
     del log
     if store.table(BRIEFS) is None:

@@ -134,9 +134,9 @@ def score_leads(inputs: FeatureInputs, model: TrainedModel, *, version: str, as_
     if features.height == 0:
         return features
     probability = predict(model, features)
-    # approximate contributions whatever the row count: a lead's reasons must not depend on how many leads were
-    # scored with it (the nightly batch is always above APPROX_ABOVE; a micro-batch of 100 events at 1M persons
-    # spent 1.1 s on exact TreeSHAP, and could word the same lead differently than the batch had)
+    # approximate contributions whatever the row count: a lead's reasons must not depend on how many leads
+    # were scored with it (the nightly batch is always above APPROX_ABOVE; a micro-batch of 100 events at 1M
+    # persons spent 1.1 s on exact TreeSHAP, and could word the same lead differently than the batch had)
     reasons = explain(model, features, top=3, phrases=PHRASES, approximate=True)
     conf = confidence(model, features, key_features=[f for f in KEY_FEATURES if f in model.features])
     return features.select(ID, TIME).with_columns(

@@ -159,8 +159,8 @@ class DeltaStore:
         """Append ``frame`` as one commit; returns the new version (no commit for an empty frame)."""
         if frame.height == 0 and self.table(table) is not None:
             return self.version(table)
-        write_deltalake(self._target(table), _plain_strings(frame.to_arrow()), mode="append", schema_mode="merge",
-                        storage_options=self._options())
+        write_deltalake(self._target(table), _plain_strings(frame.to_arrow()), mode="append",
+                        schema_mode="merge", storage_options=self._options())
         self._wrote(table)
         return self.version(table)
 
@@ -272,7 +272,7 @@ class DeltaStore:
 
     def scan(self, table: str, *, columns: Iterable[str] | None = None, version: int | None = None,
              where: Mapping[str, Iterable[str]] | None = None) -> pl.LazyFrame:
-        """:meth:`read` as a lazy query: several of them collected together (``pl.collect_all``) run at once."""
+        """:meth:`read` as a lazy query: several collected together (``pl.collect_all``) run at once."""
         dt = self.table(table)
         if dt is None:
             msg = f"Delta table {table} does not exist yet at {self.uri(table)}; materialize it first"

@@ -24,7 +24,8 @@ from .delta import DeltaStore
 __all__ = ["ReadCache", "ReadRequest", "TableReader"]
 
 ReadRequest = tuple[str, Sequence[str] | None, Mapping[str, Collection[str]] | None]
-"""``(table, columns or None for all, where or None for the whole table)``, as :meth:`DeltaStore.read` takes."""
+"""``(table, columns or None for all, where or None for the whole table)``, as :meth:`DeltaStore.read`
+takes them."""
 
 
 @dataclass
@@ -90,7 +91,8 @@ class ReadCache:
         self.served += 1
         frame = hit.frame
         if where:
-            wanted = (pl.col(c).is_in(pl.Series(list(v), dtype=frame.schema[c]).implode()) for c, v in where.items())
+            wanted = (pl.col(c).is_in(pl.Series(list(v), dtype=frame.schema[c]).implode())
+                      for c, v in where.items())
             frame = frame.filter(pl.any_horizontal(wanted))
         return frame.select(list(columns)) if columns is not None else frame
 

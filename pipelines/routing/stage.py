@@ -137,8 +137,7 @@ def run_routing_stage(store: DeltaStore, *, rules: RoutingRules, roster: Roster,
     report.by_tier = dict(decided.group_by("tier").len().iter_rows())
     report.seconds["log"] = time.perf_counter() - t
     del inputs, log, fresh, core, snap, decided  # 1M decisions with their candidate lists: free before the briefs
-    if persons is None:
-        del logged
+    if persons is None:  # the batch's briefs read the log in chunks; a micro-batch's take these rows
         logged = None
     t = time.perf_counter()
     report.briefs, report.tasks = complete_handoffs(store, now=now, persons=persons, templates=templates,

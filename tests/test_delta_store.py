@@ -125,3 +125,16 @@ def test_a_small_upsert_by_one_key_replaces_just_its_rows_in_one_commit(tmp_path
                           upsert.filter(pl.col("person_id") != "p0008")])
     assert got.sort("person_id").equals(expected.sort("person_id"))
     assert store.merge("gold.scores", upsert, keys=["person_id"]) == after
+
+
+def test_a_small_upsert_repeating_a_key_is_refused_not_duplicated(tmp_path: Path) -> None:
+    """Two rows for one key cannot both be the key's row: the upsert fails (MERGE's own check) and the table
+    keeps its rows, rather than holding the key twice."""
+    from deltalake.exceptions import DeltaError
+
+    store = DeltaStore(str(tmp_path))
+    store.merge("gold.scores", pl.DataFrame({"person_id": ["a", "b"], "score": [1.0, 2.0]}), keys=["person_id"])
+    twice = pl.DataFrame({"person_id": ["a", "a"], "score": [3.0, 4.0]})
+    with pytest.raises(DeltaError, match="multiple source rows"):
+        store.merge("gold.scores", twice, keys=["person_id"])
+    assert store.read("gold.scores").sort("person_id")["score"].to_list() == [1.0, 2.0]

@@ -29,6 +29,11 @@ def _latest(frame: pl.DataFrame, key: str) -> pl.DataFrame:
     return frame.sort(order).unique(key, keep="last") if order else frame.unique(key, keep="last")
 
 
+def _record_ids(crosswalk: pl.DataFrame, source: str) -> list[str]:
+    """The record ids of one source (``salesforce_lead``, ``salesforce_contact``) among crosswalk rows."""
+    return crosswalk.filter(pl.col("source") == source)["record_id"].to_list()
+
+
 def _strip(col: str, prefix: str) -> pl.Expr:
     return pl.col(col).str.strip_prefix(prefix)
 
@@ -76,8 +81,7 @@ def prefetch_scope(store: DeltaStore, scope: tuple[list[str], list[str]]) -> Rea
                     (GRAPH_EDGES, EDGE_COLUMNS, {"src": nodes}),
                     ("bronze.salesforce_account", ACCOUNT_RECORD_COLUMNS, {"id": accounts})])
     crosswalk = cache.read(CROSSWALK, columns=["source", "record_id"], where={"person_id": people})
-    lead_ids, contact_ids = (crosswalk.filter(pl.col("source") == s)["record_id"].to_list()
-                             for s in ("salesforce_lead", "salesforce_contact"))
+    lead_ids, contact_ids = (_record_ids(crosswalk, s) for s in ("salesforce_lead", "salesforce_contact"))
     opportunity_columns = sorted({*OPPORTUNITY_COLUMNS, "owner_id"})
     cache.prefetch([("bronze.salesforce_lead", LEAD_COLUMNS, {"id": lead_ids}),
                     ("bronze.salesforce_opportunity", opportunity_columns,
@@ -119,7 +123,7 @@ def read_feature_inputs(store: TableReader, *, persons: Collection[str] | None =
 
     crosswalk = read(CROSSWALK, ["source", "record_id", "person_id"], person_id=None)
     golden = read(PERSONS, ["person_id", "title", "first_seen"], person_id=None)
-    lead_ids = crosswalk.filter(pl.col("source") == "salesforce_lead")["record_id"].to_list()
+    lead_ids = _record_ids(crosswalk, "salesforce_lead")
     titles = normalize_person_records(golden.select(pl.lit("golden").alias("source"),
                                                     pl.col("person_id").alias("record_id"), "title"))
     leads = _latest(read("bronze.salesforce_lead", LEAD_COLUMNS, id=lead_ids), "id")

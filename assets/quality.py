@@ -5,7 +5,7 @@ import dagster as dg
 
 from assets.bronze import bronze_key
 from assets.resources import Lakehouse
-from contracts.quality import bronze_suite
+from contracts.quality import bronze_suite, suite_checks
 from contracts.registry import BRONZE_CONTRACTS
 from contracts.spec import BronzeContract
 from pipelines.quality import columns_needed, run_suite
@@ -15,15 +15,12 @@ __all__ = ["bronze_quality_checks"]
 
 def _build(contract: BronzeContract) -> dg.AssetChecksDefinition:
     key = bronze_key(contract)
-    suite = bronze_suite(contract)
-    specs = [
-        dg.AssetCheckSpec(name, asset=key, blocking=expectations[0].blocking,
-                          description=expectations[0].description or name)
-        for name, expectations in suite.items()
-    ]
+    specs = [dg.AssetCheckSpec(c.name, asset=key, blocking=c.blocking, description=c.description)
+             for c in suite_checks(contract).values()]
 
     @dg.multi_asset_check(name=f"gx_{contract.table}", specs=specs, pool="gx")
     def _checks(context: dg.AssetCheckExecutionContext, lakehouse: Lakehouse):
+        suite = bronze_suite(contract)  # here, not at import: it builds the contract's Pandera schema
         frame = lakehouse.store.read(f"bronze.{contract.table}", columns=columns_needed(suite))
         outcomes = run_suite(frame, suite, name=contract.table)
         for name, outcome in outcomes.items():

@@ -9,6 +9,7 @@ from assets.catalog import analyst_catalog
 from assets.graph import graph_assets
 from assets.identity import identity_assets
 from assets.maintenance import maintenance_job, maintenance_schedule, table_maintenance
+from assets.pools import pool_watchdog
 from assets.quality import bronze_quality_checks
 from assets.resources import Lakehouse
 from assets.routing import DISPATCH_KEY, intake_sensor, realtime_job, routing_assets
@@ -94,7 +95,7 @@ def build_definitions(lakehouse: Lakehouse) -> dg.Definitions:
               maintenance_job],
         schedules=[ingest_schedule, nightly_retrain, routing_schedule, crm_dispatch_schedule,
                    maintenance_schedule],
-        sensors=[intake_sensor],
+        sensors=[intake_sensor, pool_watchdog],
         resources={"lakehouse": lakehouse},
         executor=dg.in_process_executor,
     )

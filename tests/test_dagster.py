@@ -244,3 +244,30 @@ def test_the_intake_sensor_keeps_at_most_two_realtime_runs_alive(tmp_path: Path,
         instance.report_run_failed(running[0])
         went = intake_sensor(dg.build_sensor_context(instance=instance, resources={"lakehouse": lakehouse}))
         assert [r.run_key for r in went.run_requests] == ["events_intake_20261123T100000000000_aaa"]
+
+
+def test_the_pool_watchdog_hands_a_free_slot_to_a_step_left_waiting_beside_it() -> None:
+    """Dagster's race: a step found the pool full, and registered as waiting only after the holder had freed its
+    slot, so nobody hands it the slot. The watchdog does; it leaves a waiting step alone while the slot is held."""
+    from assets.pools import pool_watchdog
+
+    pool = "lakehouse_writes"
+    with dg.instance_for_test(overrides={"concurrency": {"pools": {"default_limit": 1}}}) as instance:
+        storage = instance.event_log_storage
+        storage.set_concurrency_slots(pool, 1)
+        assert storage.claim_concurrency_slot(pool, "holder", "step").is_claimed
+        # the slot is held: a waiter stays waiting, and the watchdog does not hand it anything
+        storage.add_pending_step(concurrency_key=pool, run_id="queued", step_key="step")
+        assert pool_watchdog(dg.build_sensor_context(instance=instance)).skip_message.startswith("no step waits")
+        assert not storage.claim_concurrency_slot(pool, "queued", "step").is_claimed
+        storage.free_concurrency_slot_for_step("holder", "step")  # the normal path hands it over at once
+        assert storage.claim_concurrency_slot(pool, "queued", "step").is_claimed
+        storage.free_concurrency_slot_for_step("queued", "step")
+
+        # the race: the slot is free, but the waiter registered unassigned (as after a lost race)
+        storage.add_pending_step(concurrency_key=pool, run_id="stuck", step_key="step", should_assign=False)
+        assert not storage.claim_concurrency_slot(pool, "stuck", "step").is_claimed  # would wait for a next free
+        reply = pool_watchdog(dg.build_sensor_context(instance=instance))
+        assert reply.skip_message == "handed a free slot to waiting steps: {'lakehouse_writes': 1}"
+        assert storage.claim_concurrency_slot(pool, "stuck", "step").is_claimed
+        assert storage.get_concurrency_info(pool).active_slot_count == 1  # the limit holds

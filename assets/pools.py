@@ -1,10 +1,11 @@
 """A watchdog over the instance's concurrency pools: a step left waiting beside a free slot gets the slot.
 
 Every lakehouse writer is in the ``lakehouse_writes`` pool (limit 1). Dagster hands a freed slot to the next
-waiting step when the slot is freed, and a step that asks while a slot is free takes it. Between the two there is
-a race in Dagster's storage (1.13): a step that found no free slot, but registers as waiting only after the holder
-has freed it, waits for the *next* free; in a quiet hour that may be the next hourly maintenance run. It was seen
-on this project's instance: a micro-batch started with a maintenance run and waited 194 s beside a free slot.
+waiting step when the slot is freed, and a step that asks while a slot is free takes it. Between the two is a
+race in Dagster's storage (1.13): a step that found no free slot, but registers as waiting only after the
+holder has freed it, waits for the *next* free; in a quiet hour that may be the hourly maintenance run. It was
+seen on this project's instance: a micro-batch started with a maintenance run and waited 194 s beside a free
+slot.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ def unstick_pools(instance: dg.DagsterInstance) -> dict[str, int]:
 
 
 @dg.sensor(minimum_interval_seconds=5, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Hands a free concurrency-pool slot to a step left waiting beside it (a race in Dagster's "
-                       "storage between freeing a slot and a step starting to wait for one). Requests no runs.")
+           description="Hands a free concurrency-pool slot to a step left waiting beside it (a race in "
+                       "Dagster's storage between freeing a slot and a step starting to wait for one). "
+                       "Requests no runs.")
 def pool_watchdog(context: dg.SensorEvaluationContext) -> dg.SkipReason:
     handed = unstick_pools(context.instance)
     if handed:

@@ -75,7 +75,8 @@ def bronze_suite(contract: BronzeContract) -> dict[str, list[Expectation]]:
 
     def expect(check: str, gx_type: str, kwargs: dict[str, Any], description: str = "") -> Expectation:
         c = checks[check]
-        return Expectation(check, gx_type, kwargs, blocking=c.blocking, description=description or c.description)
+        return Expectation(check, gx_type, kwargs, blocking=c.blocking,
+                           description=description or c.description)
 
     suite = {
         "ids_unique": [expect("ids_unique", "ExpectCompoundColumnsToBeUnique",

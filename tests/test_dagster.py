@@ -247,8 +247,9 @@ def test_the_intake_sensor_keeps_at_most_two_realtime_runs_alive(tmp_path: Path,
 
 
 def test_the_pool_watchdog_hands_a_free_slot_to_a_step_left_waiting_beside_it() -> None:
-    """Dagster's race: a step found the pool full, and registered as waiting only after the holder had freed its
-    slot, so nobody hands it the slot. The watchdog does; it leaves a waiting step alone while the slot is held."""
+    """Dagster's race: a step found the pool full, and registered as waiting only after the holder had freed
+    its slot, so nobody hands it the slot. The watchdog does; it leaves a waiting step alone while the slot is
+    held."""
     from assets.pools import pool_watchdog
 
     pool = "lakehouse_writes"
@@ -258,7 +259,8 @@ def test_the_pool_watchdog_hands_a_free_slot_to_a_step_left_waiting_beside_it() 
         assert storage.claim_concurrency_slot(pool, "holder", "step").is_claimed
         # the slot is held: a waiter stays waiting, and the watchdog does not hand it anything
         storage.add_pending_step(concurrency_key=pool, run_id="queued", step_key="step")
-        assert pool_watchdog(dg.build_sensor_context(instance=instance)).skip_message.startswith("no step waits")
+        idle = pool_watchdog(dg.build_sensor_context(instance=instance))
+        assert idle.skip_message == "no step waits beside a free slot"
         assert not storage.claim_concurrency_slot(pool, "queued", "step").is_claimed
         storage.free_concurrency_slot_for_step("holder", "step")  # the normal path hands it over at once
         assert storage.claim_concurrency_slot(pool, "queued", "step").is_claimed
@@ -266,7 +268,7 @@ def test_the_pool_watchdog_hands_a_free_slot_to_a_step_left_waiting_beside_it() 
 
         # the race: the slot is free, but the waiter registered unassigned (as after a lost race)
         storage.add_pending_step(concurrency_key=pool, run_id="stuck", step_key="step", should_assign=False)
-        assert not storage.claim_concurrency_slot(pool, "stuck", "step").is_claimed  # would wait for a next free
+        assert not storage.claim_concurrency_slot(pool, "stuck", "step").is_claimed  # waits for a next free
         reply = pool_watchdog(dg.build_sensor_context(instance=instance))
         assert reply.skip_message == "handed a free slot to waiting steps: {'lakehouse_writes': 1}"
         assert storage.claim_concurrency_slot(pool, "stuck", "step").is_claimed

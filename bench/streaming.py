@@ -11,8 +11,9 @@ one batch every ``--interval`` seconds, and reads from the Dagster instance when
 
 Figures: event → brief (the events of micro-batches that wrote briefs: post time to the moment the run had
 written its decisions, briefs and CRM tasks, ``handed_off_at`` in the run's metadata) p50 / p95 against the
-targets 8 s / 12 s; event → run finished for every event; the asset body (step duration) p50 / max; how many
-events led to new decisions and briefs; a machine probe before and after. Everything it started is
+targets 8 s / 12 s; event → run finished for every event; the asset body (step duration) p50 / max; the
+anatomy (medians: event → its run's launch, then the worker's start, the wait for the step, the step); how
+many events led to new decisions and briefs; a machine probe before and after. Everything it started is
 stopped by process group at the end.
 """
 
@@ -194,16 +195,27 @@ def _wait(instance, home: Path, posted: dict[str, tuple[float, int]], *, timeout
                 stats = instance.get_run_stats(run.run_id)
                 steps = instance.get_run_step_stats(run.run_id)
                 body = sum((s.end_time or 0) - (s.start_time or 0) for s in steps)
-                mats = [e for e in instance.all_logs(run.run_id)
+                logs = instance.all_logs(run.run_id)
+                mats = [e for e in logs
                         if e.dagster_event and e.dagster_event.event_type_value == "ASSET_MATERIALIZATION"]
+                marks: dict[str, float] = {}  # the first time each stage of the run was reached
+                for e in logs:
+                    if e.dagster_event and e.dagster_event.event_type_value in _MARKS:
+                        marks.setdefault(e.dagster_event.event_type_value, e.timestamp)
                 meta = mats[0].dagster_event.event_specific_data.materialization.metadata if mats else {}
                 done[batch_id] = {"status": run.status.value, "end": stats.end_time, "body": body,
+                                  "run_id": run.run_id, "marks": marks,
                                   "decisions": meta["decisions_new"].value if "decisions_new" in meta else 0,
                                   "briefs": meta["briefs"].value if "briefs" in meta else 0,
                                   "seconds": meta["seconds"].value if "seconds" in meta else {},
                                   "handed_off": _timestamp(meta["handed_off_at"].value)
                                   if "handed_off_at" in meta else None}
     return done
+
+
+# a run's stages, as the instance records them: launched (the sensor's tick requested it), its worker running
+# (spawned, Dagster and the code location imported), its step started (pool slot held), its step finished
+_MARKS = ("PIPELINE_STARTING", "PIPELINE_START", "STEP_START", "STEP_SUCCESS")
 
 
 def _timestamp(iso: str) -> float | None:
@@ -246,8 +258,27 @@ def _report(results: dict[str, dict], posted: dict[str, tuple[float, int]]) -> N
             for k, v in r["seconds"].items():
                 stages.setdefault(k, []).append(v)
         print("stages    " + ", ".join(f"{k} {statistics.median(v):.3f}" for k, v in stages.items()))
+    _anatomy(results, posted)
     print(f"routing   new decisions {sum(r['decisions'] for r in ok)}, briefs {sum(r['briefs'] for r in ok)}")
     print(json.dumps({"latency_p50": statistics.median(lat) if lat else None}))
+
+
+def _anatomy(results: dict[str, dict], posted: dict[str, tuple[float, int]]) -> None:
+    """Medians of where an event's time went: until its run was launched (the sensor's tick), then per run the
+    worker's start, the wait for the step (the pool), and the step."""
+    waits = [r["marks"]["PIPELINE_STARTING"] - t
+             for batch_id, (t, n) in posted.items()
+             if (r := results.get(batch_id)) and "PIPELINE_STARTING" in r["marks"] for _ in range(n)]
+    runs = {r["run_id"]: r["marks"] for r in results.values() if r["status"] == "SUCCESS"}
+
+    def between(first: str, then: str) -> str:
+        spans = [m[then] - m[first] for m in runs.values() if first in m and then in m]
+        return f"{statistics.median(spans):.2f} s (max {max(spans):.2f})" if spans else "n/a"
+
+    if waits:
+        print(f"anatomy   event → launch {statistics.median(waits):.2f} s (max {max(waits):.2f}); per run: worker "
+              f"start {between('PIPELINE_STARTING', 'PIPELINE_START')}, then the step's start "
+              f"{between('PIPELINE_START', 'STEP_START')}, the step {between('STEP_START', 'STEP_SUCCESS')}")
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@
 
 Runs ``handoff run`` (the main job, in process, on the home's Dagster instance) as a child process and reads
 its peak RSS from the kernel (``wait4``), then the step durations of that run from the instance, each with the
-RSS when it started and the largest while it ran (sampled every 0.2 s from ``/proc``). Targets for 1M persons
-on 2 cores: ≤ 5 min wall, ≤ 8 GB peak RSS.
+RSS when it started and the largest while it ran (sampled every 0.2 s from ``/proc``), and the machine's CPU
+while it ran: busy cores (of ``os.cpu_count()``) and steal, from ``/proc/stat``, so a step that leaves a core idle
+shows. Targets for 1M persons on 2 cores: ≤ 5 min wall, ≤ 8 GB peak RSS.
 """
 
 from __future__ import annotations
@@ -36,9 +37,18 @@ def _rss_gib(pid: int) -> float | None:
     return None
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """(busy, steal) CPU seconds of the whole machine since boot, from ``/proc/stat``'s first line."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
 def _timed(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path,
-           samples: list[tuple[float, float]] | None = None) -> tuple[float, float, int]:
-    """Run ``cmd``: (wall s, peak RSS GiB from the kernel, exit code); ``samples`` gets (epoch, RSS GiB)."""
+           samples: list[tuple[float, float, float, float]] | None = None) -> tuple[float, float, int]:
+    """Run ``cmd``: (wall s, peak RSS GiB from the kernel, exit code); ``samples`` gets (epoch, RSS GiB, busy
+    CPU s, steal CPU s)."""
     t = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -47,7 +57,7 @@ def _timed(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path,
         def sample() -> None:
             while not done.wait(0.2):
                 if (rss := _rss_gib(proc.pid)) is not None and samples is not None:
-                    samples.append((time.time(), rss))
+                    samples.append((time.time(), rss, *_cpu_seconds()))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -76,7 +86,7 @@ def main() -> None:
     if args.fresh and (home / "var").exists():
         shutil.rmtree(home / "var")
     probe = machine_probe()
-    samples: list[tuple[float, float]] = []
+    samples: list[tuple[float, float, float, float]] = []
     secs, rss, code = _timed([str(BIN / "handoff"), "run"], cwd=home, env=env, log=home / "batch_graph.log",
                              samples=samples)
     print(f"run       handoff run: {secs:.1f} s wall, peak RSS {rss:.2f} GiB = {rss * 2**30 / 1e9:.2f} GB, "
@@ -91,9 +101,12 @@ def main() -> None:
         steps = sorted(instance.get_run_step_stats(run.run_id), key=lambda s: s.start_time or 0)
         for s in steps:
             start, end = s.start_time or 0, s.end_time or 0
-            during = [r for at, r in samples if start <= at <= end] or [float("nan")]
-            print(f"  {s.step_key:40s} {end - start:7.1f} s  RSS {during[0]:5.2f} → peak "
-                  f"{max(during):5.2f} GiB  {s.status.value}")
+            during = [x for x in samples if start <= x[0] <= end]
+            rss = [x[1] for x in during] or [float("nan")]
+            span = during[-1][0] - during[0][0] if len(during) > 1 else 0.0
+            busy, steal = ((during[-1][i] - during[0][i]) / span if span else float("nan") for i in (2, 3))
+            print(f"  {s.step_key:40s} {end - start:7.1f} s  RSS {rss[0]:5.2f} → peak {max(rss):5.2f} GiB  "
+                  f"CPU {busy:4.2f}/{os.cpu_count()} busy {steal:4.2f} steal  {s.status.value}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from assets.routing import handoff_routing, sla_status
 from assets.scoring import scoring_assets
 from pipelines.graph import GRAPH_VIEWS
 from pipelines.graph.stage import GRAPH_EDGES
+from pipelines.scoring.current import LEAD_SCORE_UPDATES, LEAD_SCORES, current_scores_view
 from pipelines.storage.catalog import refresh_catalog
 
 __all__ = ["analyst_catalog"]
@@ -27,7 +28,9 @@ __all__ = ["analyst_catalog"]
 )
 def analyst_catalog(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:
     store = lakehouse.store
-    views = GRAPH_VIEWS if store.table(GRAPH_EDGES) is not None else ()
+    views = list(GRAPH_VIEWS) if store.table(GRAPH_EDGES) is not None else []
+    if store.table(LEAD_SCORES) is not None:
+        views.append(current_scores_view(with_updates=store.table(LEAD_SCORE_UPDATES) is not None))
     snapshot, replaced = refresh_catalog(store, lakehouse.catalog, views=views)
     context.log.info(f"catalog {'rebuilt' if replaced else 'unchanged'}: {len(snapshot.versions)} tables")
     return dg.MaterializeResult(metadata={

@@ -13,8 +13,8 @@ Every step calls the batch stages' own functions with the batch's scope:
 4. features and scores for the affected persons only (:func:`~pipelines.features.inputs.read_feature_inputs`
    with ``persons=``), with the champion model;
 5. routing, briefs and outbox (:func:`~pipelines.routing.stage.run_routing_stage` with ``persons=``), given
-   the scores in memory; the scores are merged into ``gold.lead_scores`` after that: the handoff is written
-   first.
+   the scores in memory; the scores are appended to ``gold.lead_score_updates`` after that (the handoff is
+   written first), where readers of current scores find them (:mod:`pipelines.scoring.current`).
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from pipelines.ingest.bronze import ingest_bronze
 from pipelines.routing.roster import Roster
 from pipelines.routing.rules import RoutingRules
 from pipelines.routing.stage import RoutingReport, run_routing_stage
-from pipelines.scoring.stage import LEAD_SCORES, registry_for, score_leads
+from pipelines.scoring.current import LEAD_SCORE_UPDATES
+from pipelines.scoring.stage import registry_for, score_leads
 from pipelines.storage.delta import DeltaStore
 from pipelines.storage.maintenance import checkpoint_long_logs, compact_small_files
 
@@ -217,7 +218,8 @@ def _route_event_batch(store: DeltaStore, *, batch_files: list[Path], landing_ro
     report.seconds["route"] = time.perf_counter() - t
     t = time.perf_counter()
     if scores.height:  # last: routing took the scores in memory, so what sales sees is written first
-        store.merge(LEAD_SCORES, scores, keys=["person_id"])  # (a re-run after a crash converges either way)
+        # appended to the score log, not upserted: one small file whatever the table's size (scoring.current)
+        store.append(LEAD_SCORE_UPDATES, scores)
     report.seconds["scores_table"] = time.perf_counter() - t
     return report
 

@@ -29,7 +29,8 @@ from pipelines.routing import (
     read_roster,
     run_routing_stage,
 )
-from pipelines.scoring import LEAD_SCORES, registry_for, score_leads, split_holdout, training_frame
+from pipelines.scoring import (LEAD_SCORE_UPDATES, LEAD_SCORES, current_lead_scores, registry_for,
+                               score_leads, split_holdout, training_frame)
 from pipelines.storage.delta import DeltaStore
 
 SCORED_AT = dt.datetime(2026, 11, 22, tzinfo=dt.UTC)
@@ -146,6 +147,7 @@ def test_an_intake_batch_routes_the_persons_it_touches_and_a_replay_adds_nothing
     batch = landing / "events" / "events_intake_20261123T155900000000_aaaaaaaaaaaa.jsonl"
     batch.write_text("".join(json.dumps(e) + "\n" for e in events))
     rules, roster = RuleBook(RULES_DIR, lake).active(), read_roster(landing / "roster/roster.yaml")
+    batch_scores = lake.version(LEAD_SCORES)
     report = route_event_batch(lake, batch_files=[batch], landing_root=landing, rules=rules, roster=roster,
                                models_root=root / "models", now=NOW, run_id="rt1")
     assert (report.events_new, report.events_duplicate, report.events_unattributed) == (5, 0, 1)
@@ -153,10 +155,12 @@ def test_an_intake_batch_routes_the_persons_it_touches_and_a_replay_adds_nothing
     people = dict(xw.select("record_id", "person_id").iter_rows())
     assert people["rt-3"] == known_person and people["rt-1"] == people["rt-2"] != known_person
     assert report.persons == 2 and report.persons_new == 1 and report.scored == 2
-    scored = lake.read(LEAD_SCORES).filter(pl.col("person_id") == people["rt-1"])
-    assert scored.height == 1 and scored["as_of"][0] == NOW
+    # the fresh scores go to the score log, which current scores read; the batch's table is not rewritten
+    scored = current_lead_scores(lake, persons=[people["rt-1"], known_person])
+    assert scored.height == 2 and scored["as_of"].to_list() == [NOW, NOW]
+    assert lake.version(LEAD_SCORES) == batch_scores and lake.read(LEAD_SCORE_UPDATES).height == 2
     assert people["rt-1"] in read_decisions(lake)["person_id"].to_list()
-    versions = {t: lake.version(t) for t in (DECISIONS, BRIEFS, CRM_TASKS, LEAD_SCORES)}
+    versions = {t: lake.version(t) for t in (DECISIONS, BRIEFS, CRM_TASKS, LEAD_SCORES, LEAD_SCORE_UPDATES)}
     replay = batch.with_name("events_intake_20261123T160000000000_bbbbbbbbbbbb.jsonl")
     # an SDK retry: the same messageIds in a new batch (sent again, so not byte-identical)
     replay.write_text("".join(json.dumps({**e, "sentAt": "2026-11-23T16:00:00.000Z"}) + "\n" for e in events))

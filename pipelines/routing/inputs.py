@@ -16,7 +16,7 @@ import polars as pl
 from pipelines.graph.build import latest
 from pipelines.graph.stage import GRAPH_EDGES
 from pipelines.identity.stage import ACCOUNTS, CROSSWALK, PERSONS
-from pipelines.scoring.stage import LEAD_SCORES
+from pipelines.scoring.current import current_lead_scores
 from pipelines.storage.reads import TableReader
 
 from .rules import RoutingRules
@@ -50,11 +50,11 @@ def routing_inputs(store: TableReader, rules: RoutingRules, *, persons: Collecti
     """One row per scored person: the engine's lead inputs plus ``model_version`` and ``scored_at``.
 
     ``scores`` (``gold.lead_scores`` rows) may be passed when they were just computed (the real-time path);
-    otherwise they are read from the table.
+    otherwise each person's current score is read (:func:`~pipelines.scoring.current.current_lead_scores`).
     """
     if scores is None:
-        scores = _read(store, LEAD_SCORES, ["person_id", "as_of", "probability", "confidence", "needs_review",
-                                            "model_version"], persons)
+        scores = current_lead_scores(store, columns=["person_id", "as_of", "probability", "confidence",
+                                                     "needs_review", "model_version"], persons=persons)
     scores = scores.select("person_id", "probability", "confidence", "needs_review", "model_version",
                            pl.col("as_of").alias("scored_at"))
     wanted = scores["person_id"] if persons is None else persons

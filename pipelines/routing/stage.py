@@ -15,7 +15,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.scoring.stage import LEAD_SCORES
+from pipelines.scoring.current import current_lead_scores
 from pipelines.storage.delta import DeltaStore
 from pipelines.storage.reads import ReadCache
 
@@ -260,7 +260,7 @@ def _brief_chunk(store: DeltaStore, todo: pl.DataFrame, *, now: dt.datetime, tem
     context = brief_context(reads or store, who, now=now, edges=edges)
     fresh = scores.select("person_id", "reasons") if scores is not None else None
     if fresh is None or not set(who) <= set(fresh["person_id"].to_list()):
-        fresh = (reads or store).read(LEAD_SCORES, columns=["person_id", "reasons"], where={"person_id": who})
+        fresh = current_lead_scores(reads or store, columns=["person_id", "reasons"], persons=who)
     reasons = fresh.filter(pl.col("person_id").is_in(who))
     handoffs = (todo.join(context, on="person_id", how="left").join(reasons, on="person_id", how="left")
                 .with_columns(pl.col("model_version").fill_null("none"),

@@ -21,12 +21,12 @@ from pipelines.features import KEY_FEATURES, FeatureInputs, conversion_labels, p
 from pipelines.features.inputs import FEATURE_INPUT_TABLES, read_feature_inputs
 from pipelines.storage.delta import DeltaStore
 
+from .current import LEAD_SCORES, fold_score_updates
 from .phrases import PHRASES
 
 __all__ = ["LEAD_SCORES", "TIERS", "PHRASES", "training_frame", "split_holdout", "train_challenger", "train_lead_model",
            "score_leads", "run_scoring_stage", "ScoringReport", "registry_for", "tier_of"]
 
-LEAD_SCORES = "gold.lead_scores"
 LABEL, TIME, ID = "converted", "as_of", "person_id"
 HORIZON_DAYS = 90
 HOLDOUT_SHARE = 0.1
@@ -164,6 +164,7 @@ def run_scoring_stage(store: DeltaStore, models_root: str | Path, *, as_of: date
     scores = score_leads(inputs, model, version=champion, as_of=as_of)
     before = store.version(LEAD_SCORES)
     store.merge(LEAD_SCORES, scores, keys=[ID], full_state=True)
+    fold_score_updates(store, scored_everyone_at=as_of)  # the real-time rescoring it has just superseded
     return ScoringReport(
         challenger=challenger, decision=decision.event if decision else None,
         reason=decision.reason if decision else None, champion=champion, metrics=dict(model.metrics),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -207,6 +208,10 @@ def test_an_empty_intake_sensor_tick_long_polls_for_the_next_file(tmp_path: Path
 def test_maintenance_job_compacts_small_files_and_keeps_every_row(tmp_path: Path) -> None:
     lakehouse = _lakehouse(tmp_path, tmp_path / "landing")
     store = DeltaStore(lakehouse.lakehouse_root)
+    scored = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)  # a batch score, then a micro-batch's rescoring
+    store.append("gold.lead_scores", pl.DataFrame({"person_id": ["p1"], "as_of": [scored], "probability": [0.1]}))
+    store.append("gold.lead_score_updates", pl.DataFrame(
+        {"person_id": ["p1"], "as_of": [scored + dt.timedelta(hours=1)], "probability": [0.8]}))
     for i in range(12):  # what twelve micro-batches leave behind
         store.append("silver.graph_edges", pl.DataFrame({"edge_id": [f"e{i}a", f"e{i}b"], "weight": [1.0, 2.0]}))
     store.append("gold.briefs", pl.DataFrame({"handoff_id": ["h1"]}))  # one file: left alone
@@ -222,6 +227,11 @@ def test_maintenance_job_compacts_small_files_and_keeps_every_row(tmp_path: Path
     assert log["run_id"].to_list() == [result.run_id]
     assert store.version("silver.graph_edges") == 12  # the compaction is one more version: time travel stays
     assert store.read("silver.graph_edges", version=3).height == 8
+    # the real-time score log is folded into the batch's table first
+    assert store.read("gold.lead_scores")["probability"].to_list() == [0.8]
+    assert store.read("gold.lead_score_updates").height == 0
+    materialized = result.asset_materializations_for_node("audit__table_maintenance")
+    assert materialized[0].metadata["score_updates_folded"].value == 1
 
 
 def test_the_intake_sensor_keeps_at_most_two_realtime_runs_alive(tmp_path: Path, monkeypatch) -> None:

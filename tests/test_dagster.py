@@ -209,7 +209,8 @@ def test_maintenance_job_compacts_small_files_and_keeps_every_row(tmp_path: Path
     lakehouse = _lakehouse(tmp_path, tmp_path / "landing")
     store = DeltaStore(lakehouse.lakehouse_root)
     scored = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)  # a batch score, then a micro-batch's rescoring
-    store.append("gold.lead_scores", pl.DataFrame({"person_id": ["p1"], "as_of": [scored], "probability": [0.1]}))
+    store.append("gold.lead_scores", pl.DataFrame(
+        {"person_id": ["p1"], "as_of": [scored], "probability": [0.1]}))
     store.append("gold.lead_score_updates", pl.DataFrame(
         {"person_id": ["p1"], "as_of": [scored + dt.timedelta(hours=1)], "probability": [0.8]}))
     for i in range(12):  # what twelve micro-batches leave behind

@@ -54,6 +54,15 @@ def test_current_scores_without_a_log_are_the_table(tmp_path) -> None:
     assert _probabilities(current_lead_scores(lake)) == {"a": 0.1}
 
 
+def test_a_column_a_newer_model_added_is_null_in_older_updates(store) -> None:
+    later = _scores([("a", 14, 0.7)]).with_columns(pl.lit("v2").alias("model_version"))
+    store.merge(LEAD_SCORES, later, keys=["person_id"])  # the batch's table gains a column
+    current = current_lead_scores(store, columns=["person_id", "probability", "model_version"])
+    assert dict(current.select("person_id", "model_version").iter_rows()) == {
+        "a": "v2", "b": None, "c": None, "d": None}
+    assert _probabilities(current) == {"a": 0.7, "b": 0.8, "c": 0.3, "d": 0.4}
+
+
 def test_maintenance_folds_the_log_once(store) -> None:
     before = current_lead_scores(store).sort("person_id")
     assert fold_score_updates(store) == 4

@@ -60,15 +60,19 @@ def current_lead_scores(reader: TableReader, *, columns: Sequence[str] | None = 
                "routing or reading scores")
         raise ValueError(msg)
     base = reader.read(LEAD_SCORES, columns=wanted, where=where)
-    updates = (reader.read(LEAD_SCORE_UPDATES, columns=wanted, where=where)
-               if reader.table(LEAD_SCORE_UPDATES) is not None else None)
+    log = reader.table(LEAD_SCORE_UPDATES)
+    # columns a newer model added to the batch's table are null in older updates (and the other way round)
+    logged = None if log is None else {f.name for f in log.schema().fields}
+    updates = None if logged is None else reader.read(
+        LEAD_SCORE_UPDATES, columns=None if wanted is None else [c for c in wanted if c in logged], where=where)
     if updates is not None and updates.height:
-        latest = _latest(updates.select(base.columns)).cast(base.schema)  # type: ignore[arg-type]
+        shared = [c for c in base.columns if c in updates.columns]
+        latest = _latest(updates.select(shared).cast({c: base.schema[c] for c in shared}))
         batch_at = base.select(ID, pl.col(TIME).alias("_batch"))
         # an update the batch has since superseded (it rescored everyone later) no longer counts
         newer = latest.join(batch_at, on=ID, how="left").filter(
             pl.col("_batch").is_null() | (pl.col(TIME) >= pl.col("_batch"))).drop("_batch")
-        base = pl.concat([base.join(newer.select(ID), on=ID, how="anti"), newer])
+        base = pl.concat([base.join(newer.select(ID), on=ID, how="anti"), newer], how="diagonal")
     return base if columns is None else base.select(list(columns))
 
 

@@ -63,8 +63,8 @@ def current_lead_scores(reader: TableReader, *, columns: Sequence[str] | None = 
     log = reader.table(LEAD_SCORE_UPDATES)
     # columns a newer model added to the batch's table are null in older updates (and the other way round)
     logged = None if log is None else {f.name for f in log.schema().fields}
-    updates = None if logged is None else reader.read(
-        LEAD_SCORE_UPDATES, columns=None if wanted is None else [c for c in wanted if c in logged], where=where)
+    narrowed = None if wanted is None or logged is None else [c for c in wanted if c in logged]
+    updates = None if logged is None else reader.read(LEAD_SCORE_UPDATES, columns=narrowed, where=where)
     if updates is not None and updates.height:
         shared = [c for c in base.columns if c in updates.columns]
         latest = _latest(updates.select(shared).cast({c: base.schema[c] for c in shared}))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -55,6 +55,10 @@ def test_scored_leads_carry_tier_reasons_confidence_and_version(store: DeltaStor
         together.select("person_id", "reasons", "top_features"))
     hot = scores.filter(pl.col("tier") == "hot")
     assert hot.height == 0 or hot["probability"].min() >= dict(TIERS)["hot"]
+    # persons with no features as of then (first seen later): no rows, with the same columns and types
+    first = inputs.persons["first_seen"].min()
+    none = score_leads(inputs, model, version="v-test", as_of=first - timedelta(days=1), persons=some)
+    assert none.height == 0 and none.schema == scores.schema
 
 
 def test_a_model_failing_the_bar_is_not_promoted_and_nothing_is_scored(store: DeltaStore, tmp_path) -> None:

@@ -38,6 +38,10 @@ CALIBRATION = "platt"
 # fired within 400 rounds; eta 0.2 for 250 rounds matches eta 0.08 for 400 on the holdout (AUC 0.8238 against
 # 0.8242, ECE 0.014 both) in 68 s of training against 97 s (/tmp/h1m, docs/benchmarks.md)
 PARAMS = {"max_depth": 6, "eta": 0.2, "num_boost_round": 250}
+SCORE_SCHEMA = pl.Schema({ID: pl.String, TIME: pl.Datetime("us", "UTC"), "probability": pl.Float64,
+                          "tier": pl.String, "reasons": pl.List(pl.String),
+                          "top_features": pl.List(pl.String), "confidence": pl.Float64,
+                          "needs_review": pl.Boolean, "model_version": pl.String, "feature_hash": pl.String})
 # calibrated probability of an opportunity within 90 days → tier (routing reads these)
 TIERS = (("hot", 0.7), ("warm", 0.4), ("nurture", 0.0))
 
@@ -131,8 +135,8 @@ def score_leads(inputs: FeatureInputs, model: TrainedModel, *, version: str, as_
                 persons: Sequence[str] | None = None) -> pl.DataFrame:
     """Calibrated probability, tier, three plain-words reasons, confidence and review flag per person."""
     features = person_features(inputs, [as_of], persons=persons)
-    if features.height == 0:
-        return features
+    if features.height == 0:  # e.g. a person first seen after ``as_of`` (an event stamped by a fast clock)
+        return pl.DataFrame(schema=SCORE_SCHEMA)
     probability = predict(model, features)
     # approximate contributions whatever the row count: a lead's reasons must not depend on how many leads
     # were scored with it (the nightly batch is always above APPROX_ABOVE; a micro-batch of 100 events at 1M

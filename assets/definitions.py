@@ -11,7 +11,7 @@ from assets.identity import identity_assets
 from assets.maintenance import maintenance_job, maintenance_schedule, table_maintenance
 from assets.pools import pool_watchdog
 from assets.quality import bronze_quality_checks
-from assets.resources import Lakehouse
+from assets.resources import Lakehouse, RealtimeWarmUp
 from assets.routing import DISPATCH_KEY, intake_sensor, realtime_job, routing_assets
 from assets.scoring import scoring_assets
 from pipelines.storage.delta import release_unused_memory
@@ -96,7 +96,7 @@ def build_definitions(lakehouse: Lakehouse) -> dg.Definitions:
         schedules=[ingest_schedule, nightly_retrain, routing_schedule, crm_dispatch_schedule,
                    maintenance_schedule],
         sensors=[intake_sensor, pool_watchdog],
-        resources={"lakehouse": lakehouse},
+        resources={"lakehouse": lakehouse, "realtime_warm_up": RealtimeWarmUp.of(lakehouse)},
         executor=dg.in_process_executor,
     )
 

@@ -5,11 +5,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from handoff.settings import get_settings
 from pipelines.storage.delta import DeltaStore
 
-__all__ = ["Lakehouse"]
+__all__ = ["Lakehouse", "RealtimeWarmUp"]
 
 if TYPE_CHECKING:
     from pipelines.routing import Roster, RuleBook
@@ -61,3 +62,33 @@ class Lakehouse(dg.ConfigurableResource):
         from pipelines.routing import read_roster
 
         return read_roster(Path(self.roster_path) if self.roster_path else self.landing / "roster" / "roster.yaml")
+
+
+class RealtimeWarmUp(dg.ConfigurableResource):
+    """The real-time path's first-use costs, paid when a real-time run starts.
+
+    Dagster sets a run's resources up before its steps claim their pools, so this runs while an earlier
+    micro-batch may still hold the ``lakehouse_writes`` pool (:func:`pipelines.realtime.warm_up`: the Delta
+    tables a micro-batch touches, the public suffix list, the templates, the champion model). The run's step
+    then holds the pool that much shorter. Only the real-time asset requires it. (It takes the lakehouse's
+    paths rather than the :class:`Lakehouse` resource itself: a nested resource trips a deprecation inside
+    Dagster 1.13's resource setup.)
+    """
+
+    lakehouse_root: str
+    models_root: str
+    _seconds: dict[str, float] = PrivateAttr(default_factory=dict)
+
+    @classmethod
+    def of(cls, lakehouse: Lakehouse) -> "RealtimeWarmUp":
+        return cls(lakehouse_root=lakehouse.lakehouse_root, models_root=lakehouse.models_root)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        from pipelines.realtime import warm_up
+
+        self._seconds = warm_up(DeltaStore(self.lakehouse_root), models_root=self.models_root)
+
+    @property
+    def seconds(self) -> dict[str, float]:
+        """Seconds per part of this run's warm-up."""
+        return dict(self._seconds)

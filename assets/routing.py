@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from assets.resources import Lakehouse
+from assets.resources import Lakehouse, RealtimeWarmUp
 from assets.scoring import LEAD_SCORES_KEY
 from pipelines.lineage import lineage_row, record_lineage
 from pipelines.routing import BRIEFS, DECISIONS, SLA_STATUS, check_slas, read_decisions, run_routing_stage
@@ -114,10 +114,12 @@ def sla_status(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.Ma
           description="One intake batch (a partition) taken from landing to briefs and CRM tasks: bronze, "
                       "identity, graph, features and scores for the persons it touched, then routing.",
           pool="lakehouse_writes")
-def intake_handoffs(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> dg.MaterializeResult:
+def intake_handoffs(context: dg.AssetExecutionContext, lakehouse: Lakehouse,
+                    realtime_warm_up: RealtimeWarmUp) -> dg.MaterializeResult:
     from pipelines.realtime import route_event_batch
 
     files = batch_files(lakehouse.landing / "events", context.partition_key)
+    warm = len(lakehouse.store.open_tables())  # opened by the warm-up, before the step held the pool
     report = route_event_batch(lakehouse.store, batch_files=files, landing_root=lakehouse.landing,
                                rules=lakehouse.rule_book().active(), roster=lakehouse.roster(),
                                models_root=lakehouse.models, now=dt.datetime.now(dt.UTC), run_id=context.run.run_id)
@@ -129,6 +131,8 @@ def intake_handoffs(context: dg.AssetExecutionContext, lakehouse: Lakehouse) -> 
         "decisions_new": routing.decisions if routing else 0, "briefs": routing.briefs if routing else 0,
         "tables_compacted": ", ".join(report.compacted) or "none",
         "handed_off_at": report.handed_off_at.isoformat() if report.handed_off_at else "",
+        "tables_open_at_start": warm, "warm_up": dg.MetadataValue.json(
+            {k: round(v, 3) for k, v in realtime_warm_up.seconds.items()}),
         "seconds": dg.MetadataValue.json({**report.seconds, **(routing.seconds if routing else {})})})
 
 

@@ -1,17 +1,23 @@
 """The routing stage on a small generated world: one decision, brief and task per hot or warm lead, re-runs that
-add nothing, SLA escalation, the real-time path from an intake batch, and dispatch to the CRM stub over HTTP."""
+add nothing, SLA escalation, the real-time path from an intake batch (as a Dagster run too), and dispatch to
+the CRM stub over HTTP."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import dagster as dg
 
 import polars as pl
 import pytest
 from worlds import world_lakehouse
 
+from assets.definitions import build_definitions
+from assets.resources import Lakehouse
 from contracts.registry import BRONZE_CONTRACTS
 from handoff.crm_stub import running_crm_stub
 from models import train
@@ -19,7 +25,7 @@ from pipelines.features.inputs import read_feature_inputs
 from pipelines.identity.stage import CROSSWALK, PERSON_RECORDS
 from pipelines.ingest.bronze import ingest_bronze_all
 from pipelines.outbox import CRM_TASKS, dispatch
-from pipelines.realtime import route_event_batch
+from pipelines.realtime import REALTIME_TABLES, route_event_batch
 from pipelines.routing import (
     BRIEFS,
     DECISIONS,
@@ -280,3 +286,29 @@ def test_a_micro_batch_reads_its_scope_once_and_sees_what_the_store_shows(world)
     assert context.sort("person_id").select(sorted(context.columns)).to_dicts() == \
         expected.sort("person_id").select(sorted(expected.columns)).to_dicts()
     assert reads.passed == 0 and reads.served >= 10
+
+
+def test_a_realtime_run_opens_its_tables_before_its_step_holds_the_pool(world) -> None:
+    """The Dagster run of one intake batch, in process as its run worker executes it: the warm-up resource
+    (set up before the step claims the lakehouse pool) leaves every table the micro-batch touches open for
+    the step, in the step's own thread."""
+    root, lake = world
+    landing = root / "landing"
+    batch = landing / "events" / "events_intake_20261123T170000000000_dddddddddddd.jsonl"
+    sent = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()  # the run scores as of its clock
+    batch.write_text(json.dumps(_event("identify", "rt-dg-1", userId="rt-dg-user", timestamp=sent,
+                                       traits={"email": "ana.dagster@warmup-test.example"})) + "\n")
+    existing = [t for t in REALTIME_TABLES if (Path(lake.uri(t)) / "_delta_log").is_dir()]
+    lakehouse = Lakehouse(landing_root=str(landing), lakehouse_root=lake.root,
+                          models_root=str(root / "models"), catalog_path=str(root / "catalog.duckdb"),
+                          rules_root=str(RULES_DIR), roster_path=str(landing / "roster" / "roster.yaml"))
+    job = build_definitions(lakehouse).resolve_job_def("realtime_job")
+    with dg.instance_for_test() as instance, ThreadPoolExecutor(1) as fresh_thread:  # no table open there yet
+        instance.add_dynamic_partitions("intake_batches", [batch.stem])
+        run = fresh_thread.submit(job.execute_in_process, instance=instance, partition_key=batch.stem)
+        result = run.result()
+    assert result.success
+    metadata = result.asset_materializations_for_node("realtime__intake_handoffs")[0].metadata
+    assert metadata["tables_open_at_start"].value == len(existing) > 10
+    assert set(metadata["warm_up"].value) == {"tables", "suffix_list", "templates", "contract", "model"}
+    assert [metadata[k].value for k in ("events_new", "persons_new", "scored")] == [1, 1, 1]

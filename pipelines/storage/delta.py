@@ -90,6 +90,11 @@ class DeltaStore:
     def _options(self) -> dict[str, str] | None:
         return dict(self.storage_options) if self.storage_options else None
 
+    def open_tables(self) -> list[str]:
+        """The tables of this store that this thread holds open (:meth:`table` keeps them per thread)."""
+        cache = _open_tables.__dict__.get("tables", {})
+        return sorted(table for root, table in cache if root == self.root)
+
     def table(self, table: str) -> DeltaTable | None:
         """The table at its latest version (``None`` before its first commit).
 

@@ -24,7 +24,7 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import machine_probe  # noqa: E402
+from harness import cpu_seconds, machine_probe  # noqa: E402
 
 
 def _rss_gib(pid: int) -> float | None:
@@ -35,14 +35,6 @@ def _rss_gib(pid: int) -> float | None:
     except OSError:
         return None
     return None
-
-
-def _cpu_seconds() -> tuple[float, float]:
-    """(busy, steal) CPU seconds of the whole machine since boot, from ``/proc/stat``'s first line."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    tick = os.sysconf("SC_CLK_TCK")
-    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq) / tick, steal / tick
 
 
 def _timed(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path,
@@ -57,7 +49,7 @@ def _timed(cmd: list[str], *, cwd: Path, env: dict[str, str], log: Path,
         def sample() -> None:
             while not done.wait(0.2):
                 if (rss := _rss_gib(proc.pid)) is not None and samples is not None:
-                    samples.append((time.time(), rss, *_cpu_seconds()))
+                    samples.append((time.time(), rss, *cpu_seconds()))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()

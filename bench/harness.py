@@ -54,6 +54,14 @@ print(json.dumps({"seconds": seconds, "rows_raw": sum(v["rows_raw"] for v in per
                   "tables": per_table}))
 """
 
+def cpu_seconds() -> tuple[float, float]:
+    """(busy, steal) CPU seconds of the whole machine since boot, from ``/proc/stat``'s first line."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
 def machine_probe() -> float:
     """Seconds for a fixed pure-Python loop: this VM's speed drifts by ±30 %, so figures carry it along."""
     start = time.perf_counter()

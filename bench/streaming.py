@@ -13,7 +13,8 @@ Figures: event → brief (the events of micro-batches that wrote briefs: post ti
 written its decisions, briefs and CRM tasks, ``handed_off_at`` in the run's metadata) p50 / p95 against the
 targets 8 s / 12 s; event → run finished for every event; the asset body (step duration) p50 / max; the
 anatomy (medians: event → its run's launch, then the worker's start, the wait for the step, the step); how
-many events led to new decisions and briefs; a machine probe before and after. Everything it started is
+many events led to new decisions and briefs; a machine probe before and after, and how many of the
+machine's cores were busy from the first post to the last run's end. Everything it started is
 stopped by process group at the end.
 """
 
@@ -32,7 +33,7 @@ import uuid
 from pathlib import Path
 
 import httpx
-from harness import machine_probe
+from harness import cpu_seconds, machine_probe
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -155,6 +156,7 @@ def main() -> None:
         warm = client.post("/v1/batch", json={"batch": _batch(people, 1, 10_000)}).json()["batch_id"]
         instance = dg.DagsterInstance.get()
         _wait(instance, home, {warm: (time.time(), 1)}, timeout=180)
+        started, cpu_before = time.time(), cpu_seconds()
         for i in range(args.batches):
             t = time.time()
             reply = client.post("/v1/batch", json={"batch": _batch(people, args.per_batch, i)})
@@ -162,10 +164,14 @@ def main() -> None:
             posted[reply.json()["batch_id"]] = (t, reply.json()["accepted"])
             time.sleep(max(0.0, args.interval - (time.time() - t)))
         results = _wait(instance, home, posted, timeout=args.timeout)
+        busy, steal = ((after - before) / (time.time() - started)
+                       for after, before in zip(cpu_seconds(), cpu_before, strict=True))
     finally:
         _stop(intake)
         _stop(daemon)
     print(f"machine probe {probe:.2f} s before, {machine_probe():.2f} s after (a fixed loop: this VM drifts)")
+    print(f"cpu       {busy:.2f} of {os.cpu_count()} cores busy from the first post to the last run's end "
+          f"(steal {steal:.2f})")
     _report(results, posted)
 
 

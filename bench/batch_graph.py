@@ -5,9 +5,9 @@
 
 Runs ``handoff run`` (the main job, in process, on the home's Dagster instance) as a child process and reads
 its peak RSS from the kernel (``wait4``), then the step durations of that run from the instance, each with the
-RSS when it started and the largest while it ran (sampled every 0.2 s from ``/proc``), and the machine's CPU
-while it ran: busy cores (of ``os.cpu_count()``) and steal, from ``/proc/stat``, so a step that leaves a core idle
-shows. Targets for 1M persons on 2 cores: ≤ 5 min wall, ≤ 8 GB peak RSS.
+RSS when it started and the largest while it ran (sampled every 0.2 s from ``/proc``), and the machine's
+CPU while it ran: busy cores (of ``os.cpu_count()``) and steal, from ``/proc/stat``, so a step that leaves a
+core idle shows. Targets for 1M persons on 2 cores: ≤ 5 min wall, ≤ 8 GB peak RSS.
 """
 
 from __future__ import annotations

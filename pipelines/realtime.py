@@ -31,7 +31,8 @@ import polars as pl
 from contracts.registry import contract_for_table
 from models import ModelRegistry, TrainedModel
 from models.registry import EVENTS_TABLE as MODEL_EVENTS
-from pipelines.features.inputs import prefetch_scope, read_feature_inputs, scope_edges, scope_of
+from pipelines.features.inputs import (FEATURE_INPUT_TABLES, prefetch_scope, read_feature_inputs, scope_edges,
+                                       scope_of)
 from pipelines.graph.build import campaign_lookup
 from pipelines.graph.edges import segment_engagements, with_edge_ids
 from pipelines.graph.stage import GRAPH_EDGES
@@ -40,7 +41,7 @@ from pipelines.identity.ids import CROSSWALK_SCHEMA, stable_ids
 from pipelines.identity.normalize import normalize_person_records, registered_domain
 from pipelines.identity.records import person_records
 from pipelines.identity.resolve import deterministic_keys
-from pipelines.identity.stage import ACCOUNTS, CROSSWALK, PERSON_ACCOUNTS, PERSON_RECORDS, PERSONS
+from pipelines.identity.stage import CROSSWALK, PERSON_RECORDS, PERSONS
 from pipelines.ingest.bronze import MANIFEST, QUARANTINE, ingest_bronze
 from pipelines.outbox.tasks import CRM_TASKS, OWNER_UPDATES
 from pipelines.routing.decisions import DECISIONS
@@ -55,11 +56,10 @@ from pipelines.storage.maintenance import checkpoint_long_logs, compact_small_fi
 __all__ = ["RealtimeReport", "route_event_batch", "match_event_persons", "warm_up", "REALTIME_TABLES"]
 
 EVENTS = contract_for_table("segment_event")
-# every table a micro-batch reads or writes, in the order it first touches them
-REALTIME_TABLES = (RULE_VERSIONS, MANIFEST, f"bronze.{EVENTS.table}", QUARANTINE, PERSON_RECORDS, CROSSWALK,
-                   PERSONS, GRAPH_EDGES, MODEL_EVENTS, PERSON_ACCOUNTS, ACCOUNTS, "bronze.salesforce_account",
-                   "bronze.salesforce_lead", "bronze.salesforce_opportunity", DECISIONS, BRIEFS, CRM_TASKS,
-                   OWNER_UPDATES, LEAD_SCORE_UPDATES)
+# every table a micro-batch reads or writes: its own, and what the features read
+REALTIME_TABLES = (RULE_VERSIONS, MANIFEST, f"bronze.{EVENTS.table}", QUARANTINE, PERSON_RECORDS,
+                   MODEL_EVENTS, *FEATURE_INPUT_TABLES, DECISIONS, BRIEFS, CRM_TASKS, OWNER_UPDATES,
+                   LEAD_SCORE_UPDATES)
 _MODELS: dict[tuple[str, str], TrainedModel] = {}  # (models root, version) → model: a version never changes
 
 

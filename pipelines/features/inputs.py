@@ -20,8 +20,11 @@ __all__ = ["read_feature_inputs", "scope_of", "scope_edges", "prefetch_scope", "
 
 OPPORTUNITY_COLUMNS = ["id", "account_id", "contact_id", "created_at", "close_date", "is_closed", "is_won",
                        "is_deleted", "ingested_at", "source_file", "source_row"]
-FEATURE_INPUT_TABLES = (GRAPH_EDGES, PERSONS, PERSON_ACCOUNTS, ACCOUNTS, CROSSWALK, "bronze.salesforce_opportunity",
-                        "bronze.salesforce_lead")
+SF_ACCOUNTS, SF_LEADS, SF_OPPORTUNITIES = ("bronze.salesforce_account", "bronze.salesforce_lead",
+                                           "bronze.salesforce_opportunity")
+# every table the features read (a model's registry entry records their versions)
+FEATURE_INPUT_TABLES = (GRAPH_EDGES, PERSONS, PERSON_ACCOUNTS, ACCOUNTS, CROSSWALK, SF_ACCOUNTS, SF_LEADS,
+                        SF_OPPORTUNITIES)
 
 
 def _latest(frame: pl.DataFrame, key: str) -> pl.DataFrame:
@@ -79,12 +82,12 @@ def prefetch_scope(store: DeltaStore, scope: tuple[list[str], list[str]]) -> Rea
                     (PERSON_ACCOUNTS, None, {"person_id": people}),
                     (ACCOUNTS, None, {"account_id": accounts}),
                     (GRAPH_EDGES, EDGE_COLUMNS, {"src": nodes}),
-                    ("bronze.salesforce_account", ACCOUNT_RECORD_COLUMNS, {"id": accounts})])
+                    (SF_ACCOUNTS, ACCOUNT_RECORD_COLUMNS, {"id": accounts})])
     crosswalk = cache.read(CROSSWALK, columns=["source", "record_id"], where={"person_id": people})
     lead_ids, contact_ids = (_record_ids(crosswalk, s) for s in ("salesforce_lead", "salesforce_contact"))
     opportunity_columns = sorted({*OPPORTUNITY_COLUMNS, "owner_id"})
-    cache.prefetch([("bronze.salesforce_lead", LEAD_COLUMNS, {"id": lead_ids}),
-                    ("bronze.salesforce_opportunity", opportunity_columns,
+    cache.prefetch([(SF_LEADS, LEAD_COLUMNS, {"id": lead_ids}),
+                    (SF_OPPORTUNITIES, opportunity_columns,
                      {"account_id": accounts, "contact_id": contact_ids})])
     return cache
 
@@ -126,7 +129,7 @@ def read_feature_inputs(store: TableReader, *, persons: Collection[str] | None =
     lead_ids = _record_ids(crosswalk, "salesforce_lead")
     titles = normalize_person_records(golden.select(pl.lit("golden").alias("source"),
                                                     pl.col("person_id").alias("record_id"), "title"))
-    leads = _latest(read("bronze.salesforce_lead", LEAD_COLUMNS, id=lead_ids), "id")
+    leads = _latest(read(SF_LEADS, LEAD_COLUMNS, id=lead_ids), "id")
     lead_source = (leads.join(crosswalk.filter(pl.col("source") == "salesforce_lead"), left_on="id",
                               right_on="record_id")
                    .sort("created_at").group_by("person_id")
@@ -135,14 +138,14 @@ def read_feature_inputs(store: TableReader, *, persons: Collection[str] | None =
     persons = (golden.select("person_id", "first_seen", titles["title_norm"])
                .join(read(PERSON_ACCOUNTS, ["person_id", "account_id"], person_id=None), on="person_id", how="left")
                .join(lead_source, on="person_id", how="left"))
-    account_records = read("bronze.salesforce_account", ACCOUNT_RECORD_COLUMNS, id=account_ids)
+    account_records = read(SF_ACCOUNTS, ACCOUNT_RECORD_COLUMNS, id=account_ids)
     crm_created = _latest(account_records, "id").select(
         pl.col("id").alias("account_id"), pl.col("created_at").alias("crm_created_at"))
     accounts = read(ACCOUNTS, ["account_id", "employees", "industry", "country_code"], account_id=None).join(
         crm_created, on="account_id", how="left")
     contacts = crosswalk.filter(pl.col("source") == "salesforce_contact").select(
         pl.col("record_id").alias("contact_id"), "person_id")
-    opps = _latest(read("bronze.salesforce_opportunity", OPPORTUNITY_COLUMNS, account_id=None,
+    opps = _latest(read(SF_OPPORTUNITIES, OPPORTUNITY_COLUMNS, account_id=None,
                         contact_id=contacts["contact_id"].to_list()), "id").filter(~pl.col("is_deleted").fill_null(False))
     opportunities = opps.join(contacts, on="contact_id", how="left").select(
         pl.col("id").alias("opportunity_id"), "account_id", "person_id", "created_at",

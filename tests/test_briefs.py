@@ -126,15 +126,25 @@ def test_render_keeps_input_order_and_one_row_per_handoff() -> None:
 
 
 def test_briefs_rendered_across_processes_equal_those_rendered_in_one() -> None:
-    from pipelines.briefs.parallel import render_parts
+    from pipelines.briefs.parallel import render_parts, submit_render
     from pipelines.briefs.render import TEMPLATES_DIR, _stamp, brief_context
 
     ctx = brief_context(sample_handoffs(301))
     directory = str(TEMPLATES_DIR.resolve())
     one = render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=10**9)
     split = render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1)
+    background = submit_render(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1, background=True).result()
     assert split[0].equals(one[0]) and split[1].equals(one[1]) and len(one[0]) == len(one[1]) == 301
+    assert background[0].equals(one[0]) and background[1].equals(one[1])
     assert all("## Next step" in md for md in split[0].to_pylist())
+
+
+def test_briefs_submitted_in_the_background_equal_render_briefs() -> None:
+    from pipelines.briefs import submit_briefs
+
+    h = sample_handoffs(250, seed=3)
+    later = submit_briefs(h, background=True)
+    assert later().equals(render_briefs(h))
 
 
 def test_briefs_render_in_process_when_workers_cannot_run(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -143,10 +153,11 @@ def test_briefs_render_in_process_when_workers_cannot_run(monkeypatch: pytest.Mo
     from pipelines.briefs import parallel
     from pipelines.briefs.render import TEMPLATES_DIR, _stamp, brief_context
 
-    def broken(*_args: object, **_kwargs: object) -> None:
-        raise BrokenProcessPool("a worker could not start")
+    class Broken:
+        def submit(self, *_args: object, **_kwargs: object) -> None:
+            raise BrokenProcessPool("a worker could not start")
 
-    monkeypatch.setattr(parallel, "_render_split", broken)
+    monkeypatch.setattr(parallel, "_workers", lambda _n: Broken())
     monkeypatch.setattr(parallel, "_broken", False)
     ctx = brief_context(sample_handoffs(40))
     directory = str(TEMPLATES_DIR.resolve())

@@ -1,9 +1,11 @@
 """Rendering briefs on every core: the template calls are Python (one core each), so large batches are split.
 
-Below :data:`PARALLEL_MIN_ROWS` rows, or on one core, :func:`render_parts` renders in the calling process. Above,
-it renders one share itself and sends the others, as Arrow IPC, to worker processes (started once per process,
-``spawn``: a fork of a process running Polars' and XGBoost's threads is not safe), which render them with the
-same compiled templates and return the strings. The output is the same, row for row, either way (tested).
+Below :data:`PARALLEL_MIN_ROWS` rows, or on one core, :func:`submit_render` renders in the calling process.
+Above, it renders one share itself and sends the others, as Arrow IPC, to worker processes (started once per
+process, ``spawn``: a fork of a process running Polars' and XGBoost's threads is not safe), which render them
+with the same compiled templates and return the strings; or, in the ``background``, it sends every share to a
+worker and returns at once, so the caller can write the previous chunk meanwhile. The output is the same, row
+for row, any way (tested).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 import polars as pl
 import pyarrow as pa
 
-__all__ = ["render_parts", "PARALLEL_MIN_ROWS"]
+__all__ = ["render_parts", "submit_render", "PendingRender", "PARALLEL_MIN_ROWS"]
 
 PARALLEL_MIN_ROWS = 5_000
 _pool: ProcessPoolExecutor | None = None
@@ -53,51 +55,73 @@ def _render_ipc(directory: str, stamp: tuple, payload: bytes) -> bytes:
     return sink.getvalue()
 
 
-def render_parts(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: int | None = None
-                 ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    """(Markdown, HTML) of every row of ``ctx`` in order, as Arrow strings, split across the cores when there
-    are at least ``min_rows`` rows (default :data:`PARALLEL_MIN_ROWS`)."""
+class PendingRender:
+    """Briefs being rendered: :meth:`result` waits for (Markdown, HTML), in the rows' order."""
+
+    def __init__(self, ctx: pl.DataFrame, directory: str, stamp: tuple, futures: list[Future],
+                 here: tuple[pa.ChunkedArray, pa.ChunkedArray] | None = None) -> None:
+        self._ctx, self._directory, self._stamp = ctx, directory, stamp
+        self._futures, self._here = futures, here
+
+    def result(self) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+        try:
+            parts = [] if self._here is None else [self._here]
+            for future in self._futures:
+                part = pa.ipc.open_stream(future.result()).read_all()
+                parts.append((part["md"], part["html"]))
+        except BrokenProcessPool:
+            return _render_here_from_now_on(self._ctx, self._directory, self._stamp)
+        return (pa.chunked_array([c for md, _ in parts for c in md.chunks], pa.large_string()),
+                pa.chunked_array([c for _, html in parts for c in html.chunks], pa.large_string()))
+
+
+def submit_render(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: int | None = None,
+                  background: bool = False) -> PendingRender:
+    """Start rendering every row of ``ctx``, split across the cores when there are at least ``min_rows`` rows
+    (default :data:`PARALLEL_MIN_ROWS`). The calling process renders one share itself before returning, unless
+    ``background``: then every share goes to a worker and the caller is free until :meth:`PendingRender.result`
+    (the batch writes one chunk's briefs while the workers render the next)."""
     from .render import render_rows
 
     from models.model import cores as available_cores  # the cores this process may run on
 
-    global _broken
     cores = available_cores()
     if ctx.height < (PARALLEL_MIN_ROWS if min_rows is None else min_rows) or cores < 2 or _broken:
-        return _arrays(*render_rows(directory, stamp, ctx))
+        return PendingRender(ctx, directory, stamp, [], _arrays(*render_rows(directory, stamp, ctx)))
+    share = -(-ctx.height // cores)
+    futures: list[Future] = []
     try:
-        return _render_split(ctx, directory, stamp, cores)
+        for start in range(0 if background else share, ctx.height, share):
+            buffer = io.BytesIO()
+            ctx.slice(start, share).write_ipc(buffer)
+            futures.append(_workers(cores).submit(_render_ipc, directory, stamp, buffer.getvalue()))
     except BrokenProcessPool:
-        # a worker died (killed, or it could not start: a script that starts work at import time, with no
-        # ``if __name__ == "__main__":`` guard, re-runs in every spawned worker): from now on, render here
-        _broken = True
-        _reset()
-        warnings.warn("brief rendering workers failed to run; rendering in this process instead (guard the "
-                      "calling script's top-level code with `if __name__ == \"__main__\":`)", RuntimeWarning,
-                      stacklevel=2)
-        return _arrays(*render_rows(directory, stamp, ctx))
+        return PendingRender(ctx, directory, stamp, [], _render_here_from_now_on(ctx, directory, stamp))
+    here = None if background else _arrays(*render_rows(directory, stamp, ctx.slice(0, share)))
+    return PendingRender(ctx, directory, stamp, futures, here)
+
+
+def render_parts(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: int | None = None
+                 ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """(Markdown, HTML) of every row of ``ctx`` in order, as Arrow strings: :func:`submit_render`, waited for."""
+    return submit_render(ctx, directory, stamp, min_rows=min_rows).result()
+
+
+def _render_here_from_now_on(ctx: pl.DataFrame, directory: str, stamp: tuple
+                             ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """A worker died (killed, or it could not start: a script that starts work at import time, with no
+    ``if __name__ == "__main__":`` guard, re-runs in every spawned worker): render here, now and from now on."""
+    from .render import render_rows
+
+    global _broken
+    _broken = True
+    _reset()
+    warnings.warn("brief rendering workers failed to run; rendering in this process instead (guard the "
+                  "calling script's top-level code with `if __name__ == \"__main__\":`)", RuntimeWarning,
+                  stacklevel=3)
+    return _arrays(*render_rows(directory, stamp, ctx))
 
 
 def _arrays(md: list[str], html: list[str]) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     return (pa.chunked_array([pa.array(md, pa.large_string())]),
             pa.chunked_array([pa.array(html, pa.large_string())]))
-
-
-def _render_split(ctx: pl.DataFrame, directory: str, stamp: tuple, cores: int
-                  ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    from .render import render_rows
-
-    share = -(-ctx.height // cores)
-    futures: list[Future] = []
-    for start in range(share, ctx.height, share):
-        buffer = io.BytesIO()
-        ctx.slice(start, share).write_ipc(buffer)
-        futures.append(_workers(cores - 1).submit(_render_ipc, directory, stamp, buffer.getvalue()))
-    md, html = _arrays(*render_rows(directory, stamp, ctx.slice(0, share)))
-    mds, htmls = [md], [html]
-    for future in futures:
-        part = pa.ipc.open_stream(future.result()).read_all()
-        mds.append(part["md"])
-        htmls.append(part["html"])
-    return (pa.chunked_array([c for a in mds for c in a.chunks], pa.large_string()),
-            pa.chunked_array([c for a in htmls for c in a.chunks], pa.large_string()))

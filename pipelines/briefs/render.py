@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,10 +22,10 @@ import markupsafe
 import polars as pl
 
 from .content import next_asset
-from .parallel import render_parts
+from .parallel import submit_render
 
 __all__ = ["BRIEF_INPUT_SCHEMA", "BRIEF_SCHEMA", "TEMPLATES_DIR", "brief_context", "check_handoffs",
-           "render_briefs", "template_version", "wall_clock"]
+           "render_briefs", "submit_briefs", "template_version", "wall_clock"]
 
 _TS = pl.Datetime("us", "UTC")
 BRIEF_INPUT_SCHEMA = pl.Schema({
@@ -312,16 +313,36 @@ def render_briefs(handoffs: pl.DataFrame, *, templates: Path | None = None,
     >>> out.columns, out["brief_markdown"].str.contains("## Next step").all()
     (['handoff_id', 'brief_markdown', 'brief_html', 'next_asset', 'template_version'], True)
     """
+    return submit_briefs(handoffs, templates=templates, catalog=catalog)()
+
+
+def submit_briefs(handoffs: pl.DataFrame, *, templates: Path | None = None,
+                  catalog: pl.DataFrame | Path | None = None, background: bool = False
+                  ) -> Callable[[], pl.DataFrame]:
+    """:func:`render_briefs`, started: returns the function that waits for its frame. With ``background``,
+    a large frame renders wholly in the worker processes (:func:`~pipelines.briefs.parallel.submit_render`)
+    while the caller goes on, e.g. writing the previous chunk's briefs."""
     version = _templates(templates)[2]  # compiles (or finds compiled) both templates first
     directory = Path(templates) if templates is not None else TEMPLATES_DIR
+
+    def undefined(exc: jinja2.UndefinedError) -> ValueError:
+        return ValueError(f"a brief template in {directory} uses an undefined variable: {exc.message}; "
+                          f"the variables are {sorted(ctx.columns)}")
+
     ctx = brief_context(handoffs, catalog=catalog)
     try:
-        markdown, pages = render_parts(ctx, str(directory.resolve()), _stamp(directory))
+        pending = submit_render(ctx, str(directory.resolve()), _stamp(directory), background=background)
     except jinja2.UndefinedError as exc:
-        msg = (f"a brief template in {directory} uses an undefined variable: {exc.message}; "
-               f"the variables are {sorted(ctx.columns)}")
-        raise ValueError(msg) from exc
-    return pl.DataFrame({"handoff_id": ctx["handoff_id"],
-                         "brief_markdown": markdown, "brief_html": pages,
-                         "next_asset": ctx["next_asset"], "template_version": [version] * ctx.height},
-                        schema=BRIEF_SCHEMA)
+        raise undefined(exc) from exc
+
+    def result() -> pl.DataFrame:
+        try:
+            markdown, pages = pending.result()
+        except jinja2.UndefinedError as exc:
+            raise undefined(exc) from exc
+        return pl.DataFrame({"handoff_id": ctx["handoff_id"],
+                             "brief_markdown": markdown, "brief_html": pages,
+                             "next_asset": ctx["next_asset"], "template_version": [version] * ctx.height},
+                            schema=BRIEF_SCHEMA)
+
+    return result

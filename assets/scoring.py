@@ -64,6 +64,7 @@ def lead_scores(context: dg.AssetExecutionContext, config: ScoringConfig,
         "tiers": dg.MetadataValue.json(report.tiers),
         "flagged_for_review": report.review,
         "delta_version_after": after if after is not None else -1,
+        "seconds": dg.MetadataValue.json(report.seconds),
     })
     yield dg.AssetCheckResult(
         check_name="scored_by_a_champion", passed=report.champion is not None, severity=dg.AssetCheckSeverity.WARN,

@@ -7,6 +7,7 @@ plain-words phrases for reasons, the tiers, and the Delta reads and writes.
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -124,6 +125,7 @@ class ScoringReport:
     tiers: dict[str, int]
     review: int
     outputs: dict[str, tuple[int | None, int | None]]
+    seconds: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def train_challenger(store: DeltaStore, registry: ModelRegistry, *,
@@ -160,27 +162,41 @@ def score_leads(inputs: FeatureInputs, model: TrainedModel, *, version: str, as_
 
 def run_scoring_stage(store: DeltaStore, models_root: str | Path, *, as_of: datetime,
                       retrain: bool = False) -> ScoringReport:
-    """Train a challenger when asked (or when no champion exists), then score every person as of ``as_of``."""
+    """Train a challenger when asked (or when no champion exists), then score every person as of ``as_of``.
+    The report's ``seconds`` time each phase: ``read``, ``train`` (when it ran), ``score``, ``write``."""
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(phase: str) -> None:
+        nonlocal clock
+        seconds[phase] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+
     registry = registry_for(store, models_root)
     inputs = read_feature_inputs(store)
+    lap("read")
     challenger = decision = None
     if retrain or registry.champion() is None:
         challenger, decision, _ = train_challenger(store, registry, inputs=inputs)
+        lap("train")
     champion = registry.champion()
     if champion is None:  # nothing is scored; the caller reports why (the asset check blocks routing)
         return ScoringReport(challenger=challenger, decision=decision.event if decision else None,
                              reason=decision.reason if decision else "no model trained", champion=None,
                              metrics={}, importances={}, scored=0, tiers={}, review=0,
-                             outputs={LEAD_SCORES: (store.version(LEAD_SCORES), store.version(LEAD_SCORES))})
+                             outputs={LEAD_SCORES: (store.version(LEAD_SCORES), store.version(LEAD_SCORES))},
+                             seconds=seconds)
     model = registry.load(champion)
     scores = score_leads(inputs, model, version=champion, as_of=as_of)
+    lap("score")
     before = store.version(LEAD_SCORES)
     store.merge(LEAD_SCORES, scores, keys=[ID], full_state=True)
     fold_score_updates(store, scored_everyone_at=as_of)  # the real-time rescoring it has just superseded
+    lap("write")
     return ScoringReport(
         challenger=challenger, decision=decision.event if decision else None,
         reason=decision.reason if decision else None, champion=champion, metrics=dict(model.metrics),
         importances=dict(sorted(model.importances.items(), key=lambda kv: -kv[1])[:15]), scored=scores.height,
         tiers=dict(scores.group_by("tier").len().iter_rows()) if scores.height else {},
         review=int(scores["needs_review"].sum()) if scores.height else 0,
-        outputs={LEAD_SCORES: (before, store.version(LEAD_SCORES))})
+        outputs={LEAD_SCORES: (before, store.version(LEAD_SCORES))}, seconds=seconds)

@@ -182,8 +182,8 @@ def test_a_micro_batch_recovers_its_own_crash_leftovers(tmp_path: Path, vendor_l
 
 
 def test_repeated_event_ids_across_files_keep_the_same_copy_whatever_the_workers(tmp_path: Path) -> None:
-    """Segment files are read and checked in parallel, then deduplicated one at a time in the run's file order
-    (largest first): the copy of a repeated messageId that is kept does not depend on which thread is faster."""
+    """Segment files are read and checked in parallel, then deduplicated one at a time in the run's file
+    order (largest first): the copy of a repeated messageId that is kept does not depend on thread speed."""
     import json
 
     from pipelines.ingest.bronze import ingest_bronze_all
@@ -192,13 +192,15 @@ def test_repeated_event_ids_across_files_keep_the_same_copy_whatever_the_workers
     (landing / "events").mkdir(parents=True)
 
     def line(i: int, event: str) -> str:
-        return json.dumps({"type": "track", "messageId": f"msg-{i:05d}", "event": event, "userId": f"u{i % 7}",
-                           "timestamp": "2026-11-20T09:03:11Z", "properties": {"n": i}})
+        return json.dumps({"type": "track", "messageId": f"msg-{i:05d}", "event": event,
+                           "userId": f"u{i % 7}", "timestamp": "2026-11-20T09:03:11Z",
+                           "properties": {"n": i}})
 
-    for f, (start, count) in enumerate([(0, 40), (30, 25), (50, 12), (55, 8)]):  # each overlaps the one before
+    for f, (start, count) in enumerate([(0, 40), (30, 25), (50, 12), (55, 8)]):  # each overlaps the last
         lines = [line(i, f"file {f}") for i in range(start, start + count)]
         (landing / "events" / f"events_2026-11-20_{f:04d}.jsonl").write_text("\n".join(lines) + "\n")
-    (landing / "events" / "events_2026-11-20_0009.jsonl").write_bytes(line(99, "x").encode() + b"\n\xff\xfe\n")
+    bad = landing / "events" / "events_2026-11-20_0009.jsonl"
+    bad.write_bytes(line(99, "x").encode() + b"\n\xff\xfe\n")
     kept = {}
     for workers in (1, 2, 2):
         store = DeltaStore(str(tmp_path / f"lake-{workers}-{len(kept)}"))

@@ -19,4 +19,5 @@ from .sample import SAMPLE_SCHEMA, sample_handoffs, write_sample_briefs
 
 __all__ = ["BRIEF_INPUT_SCHEMA", "BRIEF_SCHEMA", "CATALOG_PATH", "NEXT_ASSET_SCHEMA", "SAMPLE_SCHEMA",
            "TEMPLATES_DIR", "brief_context", "check_handoffs", "load_catalog", "next_asset", "normalize_content",
-           "render_briefs", "sample_handoffs", "submit_briefs", "template_version", "wall_clock", "write_sample_briefs"]
+           "render_briefs", "sample_handoffs", "submit_briefs", "template_version", "wall_clock",
+           "write_sample_briefs"]

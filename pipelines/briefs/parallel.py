@@ -79,8 +79,8 @@ def submit_render(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: 
                   background: bool = False) -> PendingRender:
     """Start rendering every row of ``ctx``, split across the cores when there are at least ``min_rows`` rows
     (default :data:`PARALLEL_MIN_ROWS`). The calling process renders one share itself before returning, unless
-    ``background``: then every share goes to a worker and the caller is free until :meth:`PendingRender.result`
-    (the batch writes one chunk's briefs while the workers render the next)."""
+    ``background``: then every share goes to a worker and the caller is free until
+    :meth:`PendingRender.result` (the batch writes one chunk's briefs while the workers render the next)."""
     from .render import render_rows
 
     from models.model import cores as available_cores  # the cores this process may run on
@@ -103,14 +103,16 @@ def submit_render(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: 
 
 def render_parts(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: int | None = None
                  ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    """(Markdown, HTML) of every row of ``ctx`` in order, as Arrow strings: :func:`submit_render`, waited for."""
+    """(Markdown, HTML) of every row of ``ctx`` in order, as Arrow strings: :func:`submit_render`, waited
+    for."""
     return submit_render(ctx, directory, stamp, min_rows=min_rows).result()
 
 
 def _render_here_from_now_on(ctx: pl.DataFrame, directory: str, stamp: tuple
                              ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     """A worker died (killed, or it could not start: a script that starts work at import time, with no
-    ``if __name__ == "__main__":`` guard, re-runs in every spawned worker): render here, now and from now on."""
+    ``if __name__ == "__main__":`` guard, re-runs in every spawned worker): render here, now and from now
+    on."""
     from .render import render_rows
 
     global _broken

@@ -147,7 +147,7 @@ def ingest_bronze_all(
         runs.append(cr)
     lock = threading.Lock()
     units = sorted(((r, p) for r in runs for p in r.paths), key=lambda u: u[1].stat().st_size, reverse=True)
-    for cr in runs:  # turns in the order the workers take the files: a file never waits for one not yet started
+    for cr in runs:  # turns in the order the workers take files: none waits for a file not yet started
         cr.turns = {p: i for i, p in enumerate(p for r, p in units if r is cr)}
 
     def ingest_file(unit: tuple[_ContractRun, Path]) -> None:
@@ -218,8 +218,8 @@ def _ingest_file(cr: _ContractRun, path: Path, *, store: DeltaStore, landing_roo
             return
     conformance = FileConformance(path, cr.contract, source_file=rel, file_hash=digest, run_id=run_id,
                                   ingested_at=now)
-    if cr.contract.key_is_global:  # read and checked in parallel, then deduplicated in turn (100 hourly Segment
-        conformance.check_ahead()  # files at 1M persons: 48.9 s → 23.2 s, when the whole file waited its turn)
+    if cr.contract.key_is_global:  # read and checked in parallel, then deduplicated in turn (100 Segment
+        conformance.check_ahead()  # files at 1M: 48.9 s → 25.6 s, when each whole file waited its turn)
     with cr.turn_of(path):
         _dedupe_and_append(cr, conformance, store=store, lock=lock)
 

@@ -101,7 +101,8 @@ class FileConformance:
         self._quarantine: list[pl.DataFrame] = []
         self._file: LandingFile | None = None
         # :meth:`check_ahead`'s batches, or the error reading them raised
-        self._ahead: list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] | UnparseableFileError | None = None
+        self._ahead: list[tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] | UnparseableFileError | None
+        self._ahead = None
         try:
             self._file = open_landing_file(path, contract, batch_rows=batch_rows)
         except UnparseableFileError as exc:

@@ -324,12 +324,12 @@ def submit_briefs(handoffs: pl.DataFrame, *, templates: Path | None = None,
     while the caller goes on, e.g. writing the previous chunk's briefs."""
     version = _templates(templates)[2]  # compiles (or finds compiled) both templates first
     directory = Path(templates) if templates is not None else TEMPLATES_DIR
+    ctx = brief_context(handoffs, catalog=catalog)
 
     def undefined(exc: jinja2.UndefinedError) -> ValueError:
         return ValueError(f"a brief template in {directory} uses an undefined variable: {exc.message}; "
                           f"the variables are {sorted(ctx.columns)}")
 
-    ctx = brief_context(handoffs, catalog=catalog)
     try:
         pending = submit_render(ctx, str(directory.resolve()), _stamp(directory), background=background)
     except jinja2.UndefinedError as exc:

@@ -350,8 +350,8 @@ def _duplicates(typed: pl.DataFrame, contract: BronzeContract, failures: pl.Data
     repeated = ~pl.struct(keys).is_first_distinct()
     if seen is not None and seen.height:
         # the earlier keys sharing a hash with this batch: a scan of their hashes against a set of the batch's
-        # (not a set of, nor a join on, every earlier key: that grew with each file, 28 of the 61 CPU-s that
-        # 100 files of 16k Segment events took at 1M persons)
+        # (not a set of, nor a join on, every earlier key, which grew with each file: the 100 files of 16k
+        # Segment events at 1M persons took 61.2 CPU-s that way, 43.7 this way)
         hits = seen.filter(pl.col("__h").is_in(candidates["__h"].implode()))
         if hits.height:
             confirmed = candidates.join(hits.select(keys), on=keys, how="semi")["source_row"]

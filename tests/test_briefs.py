@@ -126,13 +126,13 @@ def test_render_keeps_input_order_and_one_row_per_handoff() -> None:
 
 
 def test_briefs_rendered_across_processes_equal_those_rendered_in_one() -> None:
-    from pipelines.briefs.parallel import render_parts, submit_render
+    from pipelines.briefs.parallel import submit_render
     from pipelines.briefs.render import TEMPLATES_DIR, _stamp, brief_context
 
     ctx = brief_context(sample_handoffs(301))
     directory = str(TEMPLATES_DIR.resolve())
-    one = render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=10**9)
-    split = render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1)
+    one = submit_render(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=10**9).result()
+    split = submit_render(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1).result()
     background = submit_render(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1, background=True).result()
     assert split[0].equals(one[0]) and split[1].equals(one[1]) and len(one[0]) == len(one[1]) == 301
     assert background[0].equals(one[0]) and background[1].equals(one[1])
@@ -162,7 +162,7 @@ def test_briefs_render_in_process_when_workers_cannot_run(monkeypatch: pytest.Mo
     ctx = brief_context(sample_handoffs(40))
     directory = str(TEMPLATES_DIR.resolve())
     with pytest.warns(RuntimeWarning, match="rendering in this process"):
-        md, html = parallel.render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1)
-    serial = parallel.render_parts(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=10**9)
+        md, html = parallel.submit_render(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=1).result()
+    serial = parallel.submit_render(ctx, directory, _stamp(TEMPLATES_DIR), min_rows=10**9).result()
     assert md.equals(serial[0]) and html.equals(serial[1])
     assert parallel._broken  # later calls do not try the workers again

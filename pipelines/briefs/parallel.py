@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 import polars as pl
 import pyarrow as pa
 
-__all__ = ["render_parts", "submit_render", "PendingRender", "PARALLEL_MIN_ROWS"]
+__all__ = ["submit_render", "PendingRender", "PARALLEL_MIN_ROWS"]
 
 PARALLEL_MIN_ROWS = 5_000
 _pool: ProcessPoolExecutor | None = None
@@ -99,13 +99,6 @@ def submit_render(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: 
         return PendingRender(ctx, directory, stamp, [], _render_here_from_now_on(ctx, directory, stamp))
     here = None if background else _arrays(*render_rows(directory, stamp, ctx.slice(0, share)))
     return PendingRender(ctx, directory, stamp, futures, here)
-
-
-def render_parts(ctx: pl.DataFrame, directory: str, stamp: tuple, *, min_rows: int | None = None
-                 ) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    """(Markdown, HTML) of every row of ``ctx`` in order, as Arrow strings: :func:`submit_render`, waited
-    for."""
-    return submit_render(ctx, directory, stamp, min_rows=min_rows).result()
 
 
 def _render_here_from_now_on(ctx: pl.DataFrame, directory: str, stamp: tuple

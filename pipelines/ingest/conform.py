@@ -83,13 +83,12 @@ class FileConformance:
     """
 
     def __init__(self, path: Path, contract: BronzeContract, *, source_file: str, file_hash: str, run_id: str,
-                 ingested_at: dt.datetime, batch_rows: int = DEFAULT_BATCH_ROWS,
-                 seen: pl.DataFrame | None = None,
-                 known_keys: Callable[[pl.DataFrame], pl.DataFrame] | None = None) -> None:
+                 ingested_at: dt.datetime, batch_rows: int = DEFAULT_BATCH_ROWS) -> None:
         self.path, self.contract, self.ingested_at = path, contract, ingested_at
-        self.seen = seen  # keys already ingested (global-key contracts): later repeats are duplicates
-        # or, for a micro-batch, looked up per batch: the batch's distinct keys -> those already ingested
-        self.known_keys = known_keys
+        # set before :meth:`bronze_batches` for global-key contracts: the keys already ingested (later
+        # repeats are duplicates), or, for a micro-batch, a lookup: batch's distinct keys -> those ingested
+        self.seen: pl.DataFrame | None = None
+        self.known_keys: Callable[[pl.DataFrame], pl.DataFrame] | None = None
         self.prov = {"source_system": contract.source, "source_file": source_file, "source_file_hash": file_hash,
                      "run_id": run_id, "contract": contract.name}
         self.rows_raw: int | None = 0

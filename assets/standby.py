@@ -1,0 +1,62 @@
+"""The standby run worker that :class:`assets.launcher.StandbyRunLauncher` keeps warm.
+
+    python -m assets.standby assets.definitions      # started by the launcher, never by hand
+
+It imports Dagster and the code location, builds its definitions, then waits on stdin for one line: the input of
+``dagster api execute_run`` for the run it is to execute. Before it takes the run, it checks that none of the
+code location's modules changed on disk since it imported them; it answers ``run`` or ``stale`` on the file
+descriptor the launcher gave it, and a stale standby exits so the run goes the default way (a fresh worker,
+current code). It then executes the run through Dagster's own command-line entry point, in this process, and
+exits with it. An empty stdin (the launcher dismissed it, or its daemon died) ends it without running anything.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import runpy
+import sys
+import time
+
+STANDBY_FD_ENV = "HANDOFF_STANDBY_REPLY_FD"  # where the standby answers the launcher: "run" or "stale"
+
+
+def changed_since(stamp: float) -> list[str]:
+    """Files of the imported modules outside the Python installation (the project's own, wherever it is
+    installed from) that were modified after ``stamp`` (epoch seconds)."""
+    installed = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
+    changed = []
+    for module in list(sys.modules.values()):
+        path = getattr(module, "__file__", None)
+        if not path or path.startswith(installed):
+            continue
+        try:
+            if os.stat(path).st_mtime > stamp:
+                changed.append(path)
+        except OSError:  # deleted since
+            changed.append(path)
+    return changed
+
+
+def main(argv: list[str]) -> int:
+    imported_at = time.time()
+    reply_fd = int(os.environ.pop(STANDBY_FD_ENV))
+    module = importlib.import_module(argv[0])
+    defs = getattr(module, "defs", None)
+    if defs is not None:
+        defs.get_repository_def()  # resolve the asset graph now rather than in the run
+    line = sys.stdin.readline()
+    if not line.strip():
+        return 0
+    stale = changed_since(imported_at)
+    os.write(reply_fd, b"stale\n" if stale else b"run\n")
+    os.close(reply_fd)
+    if stale:
+        return 0
+    sys.argv = ["dagster", "api", "execute_run", line.strip()]
+    runpy.run_module("dagster", run_name="__main__", alter_sys=True)  # exits with the run
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

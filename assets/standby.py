@@ -22,19 +22,19 @@ STANDBY_FD_ENV = "HANDOFF_STANDBY_REPLY_FD"  # where the standby answers the lau
 
 
 def changed_since(stamp: float) -> list[str]:
-    """Files of the imported modules outside the Python installation (the project's own, wherever it is
-    installed from) that were modified after ``stamp`` (epoch seconds)."""
+    """Files modified after ``stamp`` (epoch seconds) beside the imported modules that live outside the Python
+    installation: the project's own code, and the data files its modules may read when imported."""
     installed = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
+    folders = {os.path.dirname(path) for module in list(sys.modules.values())
+               if (path := getattr(module, "__file__", None)) and not path.startswith(installed)}
     changed = []
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if not path or path.startswith(installed):
-            continue
+    for folder in sorted(folders):
         try:
-            if os.stat(path).st_mtime > stamp:
-                changed.append(path)
-        except OSError:  # deleted since
-            changed.append(path)
+            entries = list(os.scandir(folder))
+        except OSError:  # the folder went away: the code did change
+            changed.append(folder)
+            continue
+        changed += [e.path for e in entries if e.is_file() and e.stat().st_mtime > stamp]
     return changed
 
 

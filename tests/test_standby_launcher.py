@@ -26,7 +26,7 @@ VERSION = "{version}"
 
 @dg.op
 def record(context: dg.OpExecutionContext) -> None:
-    out = Path(__file__).with_name("runs.txt")
+    out = Path(__file__).parent.with_name("runs.txt")  # not beside the code: that would make it stale
     with out.open("a") as fh:
         fh.write(f"{{context.run_id}} {{os.getpid()}} {{VERSION}}\\n")
 
@@ -112,7 +112,7 @@ def test_runs_start_in_the_standby_worker_and_a_code_change_reaches_the_next_run
         first = _launch_and_wait(port, instance)  # no standby yet: the code server's fresh worker
         second = _launch_and_wait(port, instance)  # the standby started when the first launched
         assert first.status == second.status == dg.DagsterRunStatus.SUCCESS, log.read_text()[-3000:]
-        rows = [line.split() for line in (code / "runs.txt").read_text().splitlines()]
+        rows = [line.split() for line in (tmp_path / "runs.txt").read_text().splitlines()]
         pid_of = {run_id: int(pid) for run_id, pid, _ in rows}
         standby = [m for m in _engine_messages(instance, second.run_id) if "standby worker" in m]
         assert not any("standby worker" in m for m in _engine_messages(instance, first.run_id))
@@ -123,7 +123,7 @@ def test_runs_start_in_the_standby_worker_and_a_code_change_reaches_the_next_run
         third = _launch_and_wait(port, instance)
         assert third.status == dg.DagsterRunStatus.SUCCESS, log.read_text()[-3000:]
         versions = {run_id: version for run_id, _, version in
-                    (line.split() for line in (code / "runs.txt").read_text().splitlines())}
+                    (line.split() for line in (tmp_path / "runs.txt").read_text().splitlines())}
         assert versions == {first.run_id: "v1", second.run_id: "v1", third.run_id: "v2"}
     finally:
         os.killpg(server.pid, signal.SIGTERM)

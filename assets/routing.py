@@ -14,7 +14,7 @@ import polars as pl
 from assets.resources import Lakehouse, RealtimeWarmUp
 from assets.scoring import LEAD_SCORES_KEY
 from pipelines.lineage import lineage_row, record_lineage
-from pipelines.routing import BRIEFS, DECISIONS, SLA_STATUS, check_slas, read_decisions, run_routing_stage
+from pipelines.routing import BRIEFS, DECISIONS, SLA_STATUS, check_slas, run_routing_stage
 
 __all__ = ["routing_assets", "intake_sensor", "batch_files", "realtime_job", "INTAKE_BATCHES", "REALTIME_KEY", "DISPATCH_KEY"]
 
@@ -38,9 +38,9 @@ ALIVE = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.Dagster
 
 def _capacity_check(store, roster, now: dt.datetime) -> tuple[bool, dict]:
     """No rep got more decisions today (UTC) than their daily capacity."""
-    from pipelines.routing.decisions import assigned_today
+    from pipelines.routing.decisions import read_assigned_today
 
-    used = assigned_today(read_decisions(store, ["owner_id", "owner_kind", "decided_at"]), now=now)
+    used = read_assigned_today(store, now=now)
     over = used.join(roster.reps.select("rep_id", "daily_capacity"), on="rep_id").filter(
         pl.col("assigned") > pl.col("daily_capacity"))
     return over.height == 0, {"reps_over_capacity": over.height, "reps_with_leads_today": used.height}

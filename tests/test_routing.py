@@ -171,6 +171,24 @@ def _log(store: DeltaStore, rows: list[dict]) -> None:
     append_decisions(store, out)
 
 
+def test_a_reps_load_today_counts_their_decisions_since_utc_midnight_only(tmp_path: Path) -> None:
+    """What a micro-batch reads for capacity (the reps' decisions since midnight) gives the same load as counting
+    over the whole log."""
+    from pipelines.routing.decisions import assigned_today, read_assigned_today
+
+    store = DeltaStore(str(tmp_path / "lake"))
+    assert read_assigned_today(store, now=NOW).height == 0  # no log yet
+    _log(store, [{"person_id": "a", "probability": 0.9},          # rep 1
+                 {"person_id": "b", "probability": 0.8},          # rep 2
+                 {"person_id": "c", "probability": 0.6},          # rep 1
+                 {"person_id": "d", "probability": 0.5},          # fallback queue: not a rep's load
+                 {"person_id": "e", "probability": 0.45}])        # fallback queue
+    today = dict(read_assigned_today(store, now=NOW).iter_rows())
+    assert today == {rid(1): 2, rid(2): 1}
+    assert today == dict(assigned_today(read_decisions(store), now=NOW).iter_rows())
+    assert read_assigned_today(store, now=NOW + dt.timedelta(days=1)).height == 0  # a new day: nothing used yet
+
+
 def test_backtest_diff_matches_hand_counted_changes(tmp_path: Path) -> None:
     store = DeltaStore(str(tmp_path / "lake"))
     _log(store, [{"person_id": "a", "probability": 0.9},          # rep 1 (hot first)

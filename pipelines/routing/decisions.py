@@ -19,7 +19,8 @@ from pipelines.storage.delta import DeltaStore
 from .engine import CANDIDATE, LEAD_INPUT_SCHEMA
 
 __all__ = ["DECISIONS", "DECISION_SCHEMA", "DECISION_CONTRACT", "ACTIVE_DAYS", "read_decisions", "active_handoffs",
-           "latest_decisions", "append_decisions", "log_decisions", "handoff_ids", "assigned_today"]
+           "latest_decisions", "append_decisions", "log_decisions", "handoff_ids", "assigned_today",
+           "read_assigned_today"]
 
 DECISIONS = "audit.routing_decisions"
 DECISION_CONTRACT = "routing_decisions@v1"
@@ -57,22 +58,17 @@ def _md5(s: pl.Series) -> pl.Series:
 
 
 def read_decisions(store: DeltaStore, columns: list[str] | None = None, *,
-                   persons: Collection[str] | None = None, since: dt.datetime | None = None) -> pl.DataFrame:
-    """The log (``columns`` of it); with ``persons`` and/or ``since`` only those persons' decisions or those
-    decided since then (either), read with the filter pushed into the scan."""
+                   persons: Collection[str] | None = None) -> pl.DataFrame:
+    """The log (``columns`` of it); with ``persons`` only those persons' decisions, read with the filter pushed
+    into the scan."""
     cols = columns or DECISION_SCHEMA.names()
     schema = pl.Schema({c: DECISION_SCHEMA[c] for c in cols})
     dt_ = store.table(DECISIONS)
     if dt_ is None:
         return schema.to_frame()
-    if persons is None and since is None:
+    if persons is None:
         return store.read(DECISIONS, columns=cols)
-    test = pl.lit(False)
-    if persons is not None:
-        test = test | pl.col("person_id").is_in(list(persons))
-    if since is not None:
-        test = test | (pl.col("decided_at") >= since)
-    return pl.scan_delta(dt_).filter(test).select(cols).collect()
+    return pl.scan_delta(dt_).filter(pl.col("person_id").is_in(list(persons))).select(cols).collect()
 
 
 def latest_decisions(log: pl.DataFrame) -> pl.DataFrame:
@@ -91,6 +87,20 @@ def assigned_today(log: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
     midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return (log.filter((pl.col("owner_kind") == "rep") & (pl.col("decided_at") >= midnight))
             .group_by(pl.col("owner_id").alias("rep_id")).agg(pl.len().cast(pl.Int64).alias("assigned")))
+
+
+def read_assigned_today(store: DeltaStore, *, now: dt.datetime) -> pl.DataFrame:
+    """:func:`assigned_today` over the whole log, reading only the reps' decisions since UTC midnight.
+
+    A micro-batch needs every rep's load but not every decision of the day: after a batch run at 1M persons that
+    is 958k rows, of which 8k went to reps (computing the handoffs still active from all of them cost 0.3-0.4 s
+    a micro-batch)."""
+    midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    table = store.table(DECISIONS)
+    if table is None:
+        return pl.DataFrame(schema={"rep_id": pl.String, "assigned": pl.Int64})
+    return (pl.scan_delta(table).filter((pl.col("owner_kind") == "rep") & (pl.col("decided_at") >= midnight))
+            .group_by(pl.col("owner_id").alias("rep_id")).agg(pl.len().cast(pl.Int64).alias("assigned")).collect())
 
 
 def append_decisions(store: DeltaStore, decisions: pl.DataFrame) -> int:

@@ -30,6 +30,7 @@ from .decisions import (
     handoff_ids,
     latest_decisions,
     log_decisions,
+    read_assigned_today,
     read_decisions,
 )
 from .engine import route_leads
@@ -105,9 +106,10 @@ def run_routing_stage(store: DeltaStore, *, rules: RoutingRules, roster: Roster,
     report = RoutingReport()
     t = time.perf_counter()
     inputs = routing_inputs(reads or store, rules, persons=persons, scores=scores, edges=edges)
-    midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     log = read_decisions(store, ["person_id", "trigger", "seq", "decided_at", "owner_id", "owner_kind"],
-                         persons=persons, since=None if persons is None else midnight)
+                         persons=persons)
+    # every rep's load today: from the whole log in a batch, else from the log's rep decisions since midnight
+    assigned = assigned_today(log, now=now) if persons is None else read_assigned_today(store, now=now)
     inputs = inputs.with_columns(
         pl.when(pl.col("probability") >= rules.tiers.warm).then(pl.lit("qualified")).otherwise(pl.lit("nurture"))
         .alias("lead_class"))
@@ -115,7 +117,7 @@ def run_routing_stage(store: DeltaStore, *, rules: RoutingRules, roster: Roster,
     report.leads = fresh.height
     report.seconds["inputs"] = time.perf_counter() - t
     t = time.perf_counter()
-    core = route_leads(fresh, roster.reps, rules, now=now, assigned_today=assigned_today(log, now=now))
+    core = route_leads(fresh, roster.reps, rules, now=now, assigned_today=assigned)
     report.seconds["route"] = time.perf_counter() - t
     t = time.perf_counter()
     snap = fresh.select("person_id", "lead_class", "model_version", *INPUT_COLUMNS)

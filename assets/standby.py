@@ -2,7 +2,8 @@
 
     python -m assets.standby assets.definitions      # started by the launcher, never by hand
 
-It imports Dagster and the code location, builds its definitions, then waits on stdin for one line: the input of
+It imports Dagster and the code location, builds its definitions, opens the instance once (``DAGSTER_HOME``, as
+the launcher's: its storage modules are the largest import left), then waits on stdin for one line: the input of
 ``dagster api execute_run`` for the run it is to execute. Before it takes the run, it checks that none of the
 code location's modules changed on disk since it imported them; it answers ``run`` or ``stale`` on the file
 descriptor the launcher gave it, and a stale standby exits so the run goes the default way (a fresh worker,
@@ -45,6 +46,11 @@ def main(argv: list[str]) -> int:
     defs = getattr(module, "defs", None)
     if defs is not None:
         defs.get_repository_def()  # resolve the asset graph now rather than in the run
+    if os.environ.get("DAGSTER_HOME"):  # the run's instance: import its storage (SQLAlchemy, Alembic: 1.1 s)
+        import dagster as dg
+
+        with dg.DagsterInstance.get() as instance:
+            instance.get_runs(limit=1)
     line = sys.stdin.readline()
     if not line.strip():
         return 0

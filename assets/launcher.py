@@ -41,8 +41,8 @@ def _origin_key(origin: Any) -> tuple[str, str, str]:
     """(python, module, working directory) of a run's code origin: what a standby must have imported."""
     repository = origin.repository_origin
     pointer = repository.code_pointer
-    return (repository.executable_path, getattr(pointer, "module", ""), getattr(pointer, "working_directory", "")
-            or "")
+    working_directory = getattr(pointer, "working_directory", None) or ""
+    return repository.executable_path, getattr(pointer, "module", ""), working_directory
 
 
 def _execute_run_input(run: dg.DagsterRun, instance: dg.DagsterInstance) -> str:
@@ -142,7 +142,12 @@ class StandbyRunLauncher(dg.DefaultRunLauncher):
             super().launch_run(context)
         with self._lock:  # the next run's worker imports while this one works
             if self._standby is None:
-                self._standby = _Standby(key)
+                try:
+                    self._standby = _Standby(key)
+                except OSError as exc:  # the run is launched: the next one starts the default way
+                    self._instance.report_engine_event(
+                        f"Could not start a standby worker ({exc}); the next run gets a fresh worker.", run,
+                        cls=self.__class__)
 
     def _started(self, run: dg.DagsterRun, process: subprocess.Popen) -> None:
         with self._lock:

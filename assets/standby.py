@@ -41,6 +41,10 @@ def changed_since(stamp: float) -> list[str]:
 
 def main(argv: list[str]) -> int:
     imported_at = time.time()
+    if STANDBY_FD_ENV not in os.environ or len(argv) != 1:
+        msg = ("assets.standby is started by assets.launcher.StandbyRunLauncher (set it as the run_launcher in "
+               "dagster.yaml), with the code location's module as its one argument; not by hand")
+        raise SystemExit(msg)
     reply_fd = int(os.environ.pop(STANDBY_FD_ENV))
     module = importlib.import_module(argv[0])
     defs = getattr(module, "defs", None)

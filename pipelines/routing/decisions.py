@@ -82,11 +82,12 @@ def active_handoffs(log: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
     return first.select("person_id", pl.col("trigger").str.extract(r"^([a-z]+):").alias("lead_class")).unique()
 
 
-def assigned_today(log: pl.DataFrame, *, now: dt.datetime) -> pl.DataFrame:
-    """``rep_id, assigned``: decisions given to each rep since UTC midnight (their used daily capacity)."""
+def assigned_today(log: pl.DataFrame | pl.LazyFrame, *, now: dt.datetime) -> pl.DataFrame:
+    """``rep_id, assigned``: decisions given to each rep since UTC midnight (their used daily capacity).
+    ``log`` may be a scan, into which the filter is then pushed."""
     midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return (log.filter((pl.col("owner_kind") == "rep") & (pl.col("decided_at") >= midnight))
-            .group_by(pl.col("owner_id").alias("rep_id")).agg(pl.len().cast(pl.Int64).alias("assigned")))
+    return (log.lazy().filter((pl.col("owner_kind") == "rep") & (pl.col("decided_at") >= midnight))
+            .group_by(pl.col("owner_id").alias("rep_id")).agg(pl.len().cast(pl.Int64).alias("assigned")).collect())
 
 
 def read_assigned_today(store: DeltaStore, *, now: dt.datetime) -> pl.DataFrame:
@@ -95,12 +96,10 @@ def read_assigned_today(store: DeltaStore, *, now: dt.datetime) -> pl.DataFrame:
     A micro-batch needs every rep's load but not every decision of the day: after a batch run at 1M persons that
     is 958k rows, of which 8k went to reps (computing the handoffs still active from all of them cost 0.3-0.4 s
     a micro-batch)."""
-    midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     table = store.table(DECISIONS)
     if table is None:
         return pl.DataFrame(schema={"rep_id": pl.String, "assigned": pl.Int64})
-    return (pl.scan_delta(table).filter((pl.col("owner_kind") == "rep") & (pl.col("decided_at") >= midnight))
-            .group_by(pl.col("owner_id").alias("rep_id")).agg(pl.len().cast(pl.Int64).alias("assigned")).collect())
+    return assigned_today(pl.scan_delta(table), now=now)
 
 
 def append_decisions(store: DeltaStore, decisions: pl.DataFrame) -> int:

@@ -2,12 +2,12 @@
 
 Dagster's default launcher has the code server spawn a fresh Python process for every run: it imports Dagster
 and the whole code location (Polars, Arrow, Delta, Pandera, XGBoost...) before the run can start, 3-4 s on two
-loaded cores, which is most of an event's way to its brief. :class:`StandbyRunLauncher` launches the jobs it is
-configured for (``realtime_job``) in a worker that did those imports ahead of time, while the previous run was
-working: :mod:`assets.standby`. The worker executes the run exactly as a container launcher's worker does, through
-``dagster api execute_run`` with the run's id and the instance; it serves one run, then exits, and the launcher
-starts the next standby. Every other job, and any run the standby cannot take (none ready yet, or the code
-changed on disk since it imported it), goes the default way.
+loaded cores, which is most of an event's way to its brief. :class:`StandbyRunLauncher` launches the jobs it
+is configured for (``realtime_job``) in a worker that did those imports ahead of time, while the previous run
+was working: :mod:`assets.standby`. The worker executes the run exactly as a container launcher's worker does,
+through ``dagster api execute_run`` with the run's id and the instance; it serves one run, then exits, and the
+launcher starts the next standby. Every other job, and any run the standby cannot take (none ready yet, or the
+code changed on disk since it imported it), goes the default way.
 
 Configured in ``dagster.yaml``::
 
@@ -46,8 +46,8 @@ def _origin_key(origin: Any) -> tuple[str, str, str]:
 
 
 def _execute_run_input(run: dg.DagsterRun, instance: dg.DagsterInstance) -> str:
-    """The input of ``dagster api execute_run`` for ``run``: serialized ``ExecuteRunArgs``, as container launchers
-    pass it to their workers (built from Dagster's public serializer rather than its private class)."""
+    """The input of ``dagster api execute_run`` for ``run``: serialized ``ExecuteRunArgs``, as container
+    launchers pass it to their workers (built with Dagster's public serializer, not its private class)."""
     args = {"__class__": "ExecuteRunArgs", "job_origin": json.loads(dg.serialize_value(run.job_code_origin)),
             "run_id": run.run_id, "instance_ref": json.loads(dg.serialize_value(instance.get_ref())),
             "set_exit_code_on_failure": None}
@@ -63,8 +63,9 @@ class _Standby:
         read_end, write_end = os.pipe()
         try:
             self.process = subprocess.Popen(
-                [python, "-m", "assets.standby", module], cwd=working_directory or None, stdin=subprocess.PIPE,
-                pass_fds=(write_end,), env={**os.environ, STANDBY_FD_ENV: str(write_end)})
+                [python, "-m", "assets.standby", module], cwd=working_directory or None,
+                stdin=subprocess.PIPE, pass_fds=(write_end,),
+                env={**os.environ, STANDBY_FD_ENV: str(write_end)})
         except BaseException:
             os.close(read_end)
             raise
@@ -99,7 +100,7 @@ class _Standby:
 
 
 class StandbyRunLauncher(dg.DefaultRunLauncher):
-    """Launch the configured jobs' runs in a pre-imported worker; everything else as :class:`DefaultRunLauncher`.
+    """Launch the configured jobs' runs in a pre-imported worker; everything else as Dagster's default one.
 
     Parameters
     ----------
@@ -165,8 +166,8 @@ class StandbyRunLauncher(dg.DefaultRunLauncher):
         run = self._instance.get_run_by_id(run_id)
         if code != 0 and run is not None and not run.is_finished:
             self._instance.report_run_failed(
-                run, f"The standby worker (pid {process.pid}) exited with code {code} before the run finished; "
-                     "its output is in the Dagster daemon's log.")
+                run, f"The standby worker (pid {process.pid}) exited with code {code} before the run "
+                     "finished; its output is in the Dagster daemon's log.")
 
     def terminate(self, run_id: str) -> bool:
         with self._lock:

@@ -2,13 +2,14 @@
 
     python -m assets.standby assets.definitions      # started by the launcher, never by hand
 
-It imports Dagster and the code location, builds its definitions, opens the instance once (``DAGSTER_HOME``, as
-the launcher's: its storage modules are the largest import left), then waits on stdin for one line: the input of
-``dagster api execute_run`` for the run it is to execute. Before it takes the run, it checks that none of the
-code location's modules changed on disk since it imported them; it answers ``run`` or ``stale`` on the file
-descriptor the launcher gave it, and a stale standby exits so the run goes the default way (a fresh worker,
-current code). It then executes the run through Dagster's own command-line entry point, in this process, and
-exits with it. An empty stdin (the launcher dismissed it, or its daemon died) ends it without running anything.
+It imports Dagster and the code location, builds its definitions, opens the instance once (``DAGSTER_HOME``,
+as the launcher's: its storage modules are the largest import left), then waits on stdin for one line: the
+input of ``dagster api execute_run`` for the run it is to execute. Before it takes the run, it checks that
+none of the code location's modules changed on disk since it imported them; it answers ``run`` or ``stale`` on
+the file descriptor the launcher gave it, and a stale standby exits so the run goes the default way (a fresh
+worker, current code). It then executes the run through Dagster's own command-line entry point, in this
+process, and exits with it. An empty stdin (the launcher dismissed it, or its daemon died) ends it without
+running anything.
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ def changed_since(stamp: float) -> list[str]:
 def main(argv: list[str]) -> int:
     imported_at = time.time()
     if STANDBY_FD_ENV not in os.environ or len(argv) != 1:
-        msg = ("assets.standby is started by assets.launcher.StandbyRunLauncher (set it as the run_launcher in "
-               "dagster.yaml), with the code location's module as its one argument; not by hand")
+        msg = ("assets.standby is started by assets.launcher.StandbyRunLauncher (set it as the run_launcher "
+               "in dagster.yaml), with the code location's module as its one argument; not by hand")
         raise SystemExit(msg)
     reply_fd = int(os.environ.pop(STANDBY_FD_ENV))
     module = importlib.import_module(argv[0])

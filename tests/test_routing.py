@@ -172,8 +172,8 @@ def _log(store: DeltaStore, rows: list[dict]) -> None:
 
 
 def test_a_reps_load_today_counts_their_decisions_since_utc_midnight_only(tmp_path: Path) -> None:
-    """What a micro-batch reads for capacity (the reps' decisions since midnight) gives the same load as counting
-    over the whole log."""
+    """What a micro-batch reads for capacity (the reps' decisions since midnight) gives the same load as
+    counting over the whole log."""
     from pipelines.routing.decisions import assigned_today, read_assigned_today
 
     store = DeltaStore(str(tmp_path / "lake"))
@@ -186,7 +186,8 @@ def test_a_reps_load_today_counts_their_decisions_since_utc_midnight_only(tmp_pa
     today = dict(read_assigned_today(store, now=NOW).iter_rows())
     assert today == {rid(1): 2, rid(2): 1}
     assert today == dict(assigned_today(read_decisions(store), now=NOW).iter_rows())
-    assert read_assigned_today(store, now=NOW + dt.timedelta(days=1)).height == 0  # a new day: nothing used yet
+    tomorrow = NOW + dt.timedelta(days=1)
+    assert read_assigned_today(store, now=tomorrow).height == 0  # a new day: nothing used yet
 
 
 def test_backtest_diff_matches_hand_counted_changes(tmp_path: Path) -> None:

@@ -96,7 +96,8 @@ def test_runs_start_in_the_standby_worker_and_a_code_change_reaches_the_next_run
     log = tmp_path / "webserver.log"
     with log.open("w") as out:
         server = subprocess.Popen(
-            [str(Path(sys.executable).with_name("dagster-webserver")), "-w", "workspace.yaml", "-p", str(port)],
+            [str(Path(sys.executable).with_name("dagster-webserver")), "-w", "workspace.yaml",
+             "-p", str(port)],
             cwd=code, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120
@@ -117,7 +118,9 @@ def test_runs_start_in_the_standby_worker_and_a_code_change_reaches_the_next_run
         standby = [m for m in _engine_messages(instance, second.run_id) if "standby worker" in m]
         assert not any("standby worker" in m for m in _engine_messages(instance, first.run_id))
         pid = pid_of[second.run_id]
-        assert standby == [f"[StandbyRunLauncher] Started in the standby worker (pid {pid}), imported ahead of the run."]
+        expected = (f"[StandbyRunLauncher] Started in the standby worker (pid {pid}), "
+                    "imported ahead of the run.")
+        assert standby == [expected]
 
         module.write_text(LOCATION.format(version="v2"))  # the standby now waiting imported v1
         third = _launch_and_wait(port, instance)

@@ -59,8 +59,8 @@ def _md5(s: pl.Series) -> pl.Series:
 
 def read_decisions(store: DeltaStore, columns: list[str] | None = None, *,
                    persons: Collection[str] | None = None) -> pl.DataFrame:
-    """The log (``columns`` of it); with ``persons`` only those persons' decisions, read with the filter pushed
-    into the scan."""
+    """The log (``columns`` of it); with ``persons`` only those persons' decisions, read with the filter
+    pushed into the scan."""
     cols = columns or DECISION_SCHEMA.names()
     schema = pl.Schema({c: DECISION_SCHEMA[c] for c in cols})
     dt_ = store.table(DECISIONS)
@@ -87,15 +87,16 @@ def assigned_today(log: pl.DataFrame | pl.LazyFrame, *, now: dt.datetime) -> pl.
     ``log`` may be a scan, into which the filter is then pushed."""
     midnight = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return (log.lazy().filter((pl.col("owner_kind") == "rep") & (pl.col("decided_at") >= midnight))
-            .group_by(pl.col("owner_id").alias("rep_id")).agg(pl.len().cast(pl.Int64).alias("assigned")).collect())
+            .group_by(pl.col("owner_id").alias("rep_id")).agg(pl.len().cast(pl.Int64).alias("assigned"))
+            .collect())
 
 
 def read_assigned_today(store: DeltaStore, *, now: dt.datetime) -> pl.DataFrame:
     """:func:`assigned_today` over the whole log, reading only the reps' decisions since UTC midnight.
 
-    A micro-batch needs every rep's load but not every decision of the day: after a batch run at 1M persons that
-    is 958k rows, of which 8k went to reps (computing the handoffs still active from all of them cost 0.3-0.4 s
-    a micro-batch)."""
+    A micro-batch needs every rep's load but not every decision of the day: after a batch run at 1M persons
+    that is 958k rows, of which 8k went to reps (computing the handoffs still active from all of them cost
+    0.3-0.4 s a micro-batch)."""
     table = store.table(DECISIONS)
     if table is None:
         return pl.DataFrame(schema={"rep_id": pl.String, "assigned": pl.Int64})

@@ -120,7 +120,7 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    """A webserver (code server and run launcher inside) on a small code location and an instance of its own."""
+    """A webserver (code server and run launcher inside) on a small code location, with its own instance."""
     code, dagster_home = tmp_path / "code", tmp_path / "dagster_home"
     code.mkdir()
     dagster_home.mkdir()
@@ -183,7 +183,8 @@ def test_terminating_a_standby_run_cancels_it_and_a_dead_worker_fails_its_run(se
     run_id = server.launch("slow_job")
     server.wait(run_id, until=started)
     assert any(STANDBY in m for m in server.messages(run_id))
-    assert server.graphql(TERMINATE, {"id": run_id})["data"]["terminateRun"]["__typename"] == "TerminateRunSuccess"
+    reply = server.graphql(TERMINATE, {"id": run_id})["data"]["terminateRun"]
+    assert reply["__typename"] == "TerminateRunSuccess"
     assert server.wait(run_id).status == dg.DagsterRunStatus.CANCELED
 
     run_id = server.launch("slow_job")
